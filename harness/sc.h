@@ -1,0 +1,300 @@
+/*
+ * shmconform harness: what every case program links.
+ *
+ * A case is declared with SC_CASE (runs once) or SC_FS_CASE (runs once per
+ * file system the user names).  Checks use the SC_CHECK_* macros: a failed
+ * check ends the case with a one-line reason "CLAIM-ID [class] ...: expected
+ * X, observed Y" and writes the lesson (tutorial's words, precise statement,
+ * erratum) to stderr.  Checks work the same in forked children: the child
+ * sends its failure to the parent, which fails the case with it.
+ */
+#ifndef SC_H
+#define SC_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <atf-c.h>
+
+#include "sc_claims_gen.h"
+
+/* Source file names in messages, without the build's directories. */
+#ifdef __FILE_NAME__
+#define SC_FILE __FILE_NAME__
+#else
+#define SC_FILE __FILE__
+#endif
+
+/* ---- claims registry (generated from claims.json) ---------------------- */
+
+struct sc_claim {
+	const char *id;	       /* "MMAP-PAGES" */
+	const char *words;     /* the tutorial's own words, or NULL */
+	const char *statement; /* the precise statement to verify */
+	const char *erratum;   /* where the tutorial is wrong, or NULL */
+	int extension;	       /* beyond the tutorial */
+};
+extern const struct sc_claim sc_claims[SC_CLAIM_COUNT];
+
+enum sc_class { SC_POSIX, SC_LINUX, SC_OBSERVED };
+const char *sc_class_name(enum sc_class cls);
+
+/* ---- system geometry --------------------------------------------------- */
+
+size_t sc_page_size(void); /* sysconf(_SC_PAGESIZE), never a literal */
+size_t sc_shmlba(void);	   /* SHMLBA as this system defines it */
+size_t sc_round_up(size_t n, size_t to);
+
+/* ---- names for numbers ------------------------------------------------- */
+
+const char *sc_errno_name(int err);		/* "EINVAL"; "errno 4095" */
+const char *sc_signal_name(int sig);		/* "SIGSEGV" */
+const char *sc_si_code_name(int sig, int code); /* "SEGV_ACCERR" */
+
+/* ---- case declaration -------------------------------------------------- */
+
+struct sc_fs {
+	const char *dir;  /* directory the user named */
+	const char *type; /* "tmpfs", "ext4", ... from statfs */
+};
+
+/* Called by the macros below; not by cases. */
+void sc_head(atf_tc_t *tc, enum sc_claim_id claim, enum sc_class cls,
+	     const char *descr, bool per_fs);
+void sc_begin(const atf_tc_t *tc, const char *name, enum sc_claim_id claim,
+	      enum sc_class cls);
+void sc_end(void);
+void sc_cleanup_case(const atf_tc_t *tc);
+void sc_run_per_fs(void (*body)(const struct sc_fs *fs));
+
+/*
+ * SC_CASE(name, CLAIM, class, "what it claims") { body }
+ * CLAIM is the claim ID from claims.json with '-' written '_' (MMAP_PAGES);
+ * an unknown ID does not compile.
+ */
+#define SC_CASE(name, claim, cls, descr)                                       \
+	ATF_TC_WITH_CLEANUP(name);                                             \
+	ATF_TC_HEAD(name, tc)                                                  \
+	{                                                                      \
+		sc_head(tc, SC_CLAIM_##claim, cls, descr, false);              \
+	}                                                                      \
+	ATF_TC_CLEANUP(name, tc)                                               \
+	{                                                                      \
+		sc_cleanup_case(tc);                                           \
+	}                                                                      \
+	static void sc_body_##name(void);                                      \
+	ATF_TC_BODY(name, tc)                                                  \
+	{                                                                      \
+		sc_begin(tc, #name, SC_CLAIM_##claim, cls);                    \
+		sc_body_##name();                                              \
+		sc_end();                                                      \
+	}                                                                      \
+	static void sc_body_##name(void)
+
+/*
+ * SC_FS_CASE(name, CLAIM, class, "what it claims") { body using fs }
+ * The body runs once per file system (Kyua variable "fs", a colon-separated
+ * list of directories; default: $TMPDIR and /dev/shm), each in its own child.
+ * Every file system's verdict is printed on stdout as a line
+ *   shmconform-fs: <pass|fail|skip> <type> <dir> <reason>
+ * and the case fails if any fails, skips if all skip, else passes.
+ */
+#define SC_FS_CASE(name, claim, cls, descr)                                    \
+	ATF_TC_WITH_CLEANUP(name);                                             \
+	ATF_TC_HEAD(name, tc)                                                  \
+	{                                                                      \
+		sc_head(tc, SC_CLAIM_##claim, cls, descr, true);               \
+	}                                                                      \
+	ATF_TC_CLEANUP(name, tc)                                               \
+	{                                                                      \
+		sc_cleanup_case(tc);                                           \
+	}                                                                      \
+	static void sc_fsbody_##name(const struct sc_fs *fs);                  \
+	ATF_TC_BODY(name, tc)                                                  \
+	{                                                                      \
+		sc_begin(tc, #name, SC_CLAIM_##claim, cls);                    \
+		sc_run_per_fs(sc_fsbody_##name);                               \
+		sc_end();                                                      \
+	}                                                                      \
+	static void sc_fsbody_##name(const struct sc_fs *fs)
+
+#define SC_ADD(tp, name) ATF_TP_ADD_TC(tp, name)
+
+/* ---- verdicts and checks ----------------------------------------------- */
+
+/* End the case (or the child's part of it) as failed / skipped. */
+void sc_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+void sc_skip(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+/* Add a line of context to the lesson printed if the case fails. */
+void sc_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define SC_FAIL(...) sc_fail(SC_FILE, __LINE__, __VA_ARGS__)
+#define SC_SKIP(...) sc_skip(__VA_ARGS__)
+
+/* cond must hold; what says in words what was expected. */
+#define SC_CHECK(cond, ...)                                                    \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			SC_FAIL(__VA_ARGS__);                                  \
+	} while (0)
+
+/* Integer equality: "what: expected E, observed O". */
+#define SC_CHECK_EQ(observed, expected, what)                                  \
+	sc_check_eq(SC_FILE, __LINE__, (long long)(observed),                  \
+		    (long long)(expected), what)
+void sc_check_eq(const char *file, int line, long long observed,
+		 long long expected, const char *what);
+
+/* Pointer equality, printed in hex. */
+#define SC_CHECK_PTR_EQ(observed, expected, what)                              \
+	sc_check_ptr_eq(SC_FILE, __LINE__, (const void *)(observed),           \
+			(const void *)(expected), what)
+void sc_check_ptr_eq(const char *file, int line, const void *observed,
+		     const void *expected, const char *what);
+
+/* A call that returns -1 on failure must succeed: SC_CHECK_OK(fd = open(..)) */
+#define SC_CHECK_OK(expr)                                                      \
+	do {                                                                   \
+		if ((expr) == -1)                                              \
+			sc_fail_errno(SC_FILE, __LINE__, #expr, errno);        \
+	} while (0)
+/* mmap/shmat style: must not return MAP_FAILED / (void *)-1. */
+#define SC_CHECK_MAP(expr)                                                     \
+	do {                                                                   \
+		if ((void *)(expr) == (void *)-1)                              \
+			sc_fail_errno(SC_FILE, __LINE__, #expr, errno);        \
+	} while (0)
+void sc_fail_errno(const char *file, int line, const char *call, int err)
+    __attribute__((noreturn));
+
+/*
+ * A call must fail with errno err.  For int-returning calls the failure
+ * value is -1; for mmap/shmat it is (void *)-1.  On success the call's
+ * result is undone by the caller if needed (see sc_expect_map_errno).
+ */
+#define SC_CHECK_ERRNO(expr, err)                                              \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long long sc_rv_ = (long long)(expr);                          \
+		sc_check_errno(SC_FILE, __LINE__, #expr, sc_rv_ == -1, errno,  \
+			       err);                                           \
+	} while (0)
+void sc_check_errno(const char *file, int line, const char *call, bool failed,
+		    int observed, int expected);
+/* mmap must fail with err; if it succeeds, the mapping is removed first. */
+#define SC_CHECK_MAP_ERRNO(addr, len, prot, flags, fd, off, err)               \
+	sc_check_map_errno(SC_FILE, __LINE__,                                  \
+			   "mmap(" #addr ", " #len ", " #prot ", " #flags      \
+			   ", " #fd ", " #off ")",                             \
+			   addr, len, prot, flags, fd, off, err)
+void sc_check_map_errno(const char *file, int line, const char *call,
+			void *addr, size_t len, int prot, int flags, int fd,
+			off_t off, int err);
+
+/* ---- processes --------------------------------------------------------- */
+
+/* Default bound on every wait (generous: valgrind is slow). */
+#define SC_TIMEOUT_MS 20000
+
+struct sc_outcome {
+	bool timed_out; /* killed by the harness after the timeout */
+	bool exited;	/* exited normally with status */
+	int status;
+	int signo;	  /* killed by this signal (0 if exited) */
+	int fault_code;	  /* SIGSEGV/SIGBUS/SIGILL/SIGFPE: the fault's si_code,
+			     -1 if unknown */
+	void *fault_addr; /* and its si_addr */
+	bool failed;	  /* the child failed a check (reason in msg) */
+	bool skipped;	  /* the child skipped (reason in msg) */
+	char msg[1400];
+};
+
+/* Describe an outcome in words: "killed by SIGSEGV (SEGV_ACCERR at 0x..)". */
+const char *sc_outcome_str(const struct sc_outcome *o);
+
+/*
+ * Fork a child that runs fn(arg) and then exits 0.  Checks in the child
+ * report to the parent.  The child catches SIGSEGV, SIGBUS, SIGILL and
+ * SIGFPE only to record si_code and si_addr, then dies by the same signal.
+ * Children are killed when the case ends.
+ */
+pid_t sc_spawn(void (*fn)(void *), void *arg);
+/* Like sc_spawn, for a child meant to crash: no core dump (RLIMIT_CORE 0). */
+pid_t sc_spawn_crashing(void (*fn)(void *), void *arg);
+/* Wait for a spawned child, at most timeout_ms; kill it (SIGKILL) after. */
+struct sc_outcome sc_wait(pid_t pid, int timeout_ms);
+/* Wait; fail the case if the child did not exit 0 (passing on its
+ * failure or skip). */
+void sc_wait_ok(pid_t pid);
+/* Run fn in a child and wait for it to exit 0 (failures pass up). */
+void sc_run(void (*fn)(void *), void *arg);
+/* Run fn in a crashing child; it must die by signo.  what names the access.
+ * Returns the outcome (fault_code, fault_addr) for further checks. */
+struct sc_outcome sc_expect_signal(void (*fn)(void *), void *arg, int signo,
+				   const char *what);
+/* Are we in a child spawned by the harness? */
+bool sc_in_child(void);
+
+/* ---- synchronisation (pipes: never the shared memory under test) ------- */
+
+/* An event one process posts and another waits for; bounded wait. */
+struct sc_event {
+	int fd[2];
+};
+void sc_event_init(struct sc_event *ev);
+void sc_event_post(struct sc_event *ev);
+/* Fails the case with "timed out waiting for what" after timeout_ms. */
+void sc_event_wait(struct sc_event *ev, const char *what);
+void sc_event_close(struct sc_event *ev);
+
+/* Send / receive a small value between processes (a pipe, bounded wait). */
+struct sc_chan {
+	int fd[2];
+};
+void sc_chan_init(struct sc_chan *ch);
+void sc_chan_send(struct sc_chan *ch, const void *buf, size_t len);
+void sc_chan_recv(struct sc_chan *ch, void *buf, size_t len, const char *what);
+void sc_chan_close(struct sc_chan *ch);
+
+/* ---- temporary files and names (all cleaned up, also on failure) ------- */
+
+/* A private directory on fs (created on first use, removed at the end). */
+const char *sc_fs_dir(const struct sc_fs *fs);
+/* Create a file of size bytes (filled with pattern, byte i = pattern(i))
+ * in the private directory on fs; returns an fd opened O_RDWR.  path may be
+ * NULL; else it receives the file's path (PATH_MAX). */
+int sc_tmpfile(const struct sc_fs *fs, size_t size, char *path);
+/* The byte at offset i of sc_tmpfile's content: never 0, so zeros show. */
+unsigned char sc_pattern(size_t i);
+/* The file's size by fstat; fails the case on error. */
+off_t sc_file_size(int fd);
+/* pread exactly len bytes at off; fails the case on error or short read. */
+void sc_pread_all(int fd, void *buf, size_t len, off_t off);
+
+/* The System V segment id is removed (IPC_RMID) when the case ends, also
+ * after a failure, a timeout or a kill (the next run's sweep). */
+void sc_track_shmid(int shmid);
+/* A key that no other software or concurrent run uses: caller must still
+ * create it with IPC_CREAT|IPC_EXCL (sc_shmget_unique does). */
+int sc_shmget_unique(size_t size, int mode, key_t *key);
+
+/* A POSIX shm name, unique to this run, removed at the end. */
+const char *sc_shm_name(void);
+
+/* Remove every leftover of runs whose process is gone (ci/run-suite and
+ * the sweep tool call this). Returns the number of items removed. */
+int sc_sweep_stale(void);
+
+/* ---- environment ------------------------------------------------------- */
+
+bool sc_running_on_valgrind(void);
+/* A config variable from Kyua (-v name=value), or def. */
+const char *sc_config(const char *name, const char *def);
+
+#endif

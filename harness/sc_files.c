@@ -1,0 +1,297 @@
+/*
+ * Everything with a name that a case creates, and the ledger that makes sure
+ * none of it outlives the case: temp directories, System V segments, POSIX
+ * shm names.  Each case's body process owns a ledger file in the state
+ * directory ($SHMCONFORM_STATE, default /tmp/shmconform-state) named after
+ * its pid; every item is written there before or as it is created.  The
+ * ledger is undone at the end of the body (also on failure: atexit), by the
+ * case's cleanup routine (after a timeout), and by the sweep of a later run
+ * (after a kill) once the owning process is gone.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sc_internal.h"
+
+static const char *sc_state_dir(void)
+{
+	const char *d = getenv("SHMCONFORM_STATE");
+	return d && *d ? d : "/tmp/shmconform-state";
+}
+
+static char sc_ledger[PATH_MAX];
+
+const char *sc_ledger_path(void)
+{
+	if (!sc_ledger[0]) {
+		const char *dir = sc_state_dir();
+		/* World-writable and sticky, like /tmp: runs of different
+		 * users share it. */
+		if (mkdir(dir, 01777) == 0)
+			chmod(dir, 01777);
+		snprintf(sc_ledger, sizeof sc_ledger, "%s/ledger.%d", dir,
+			 (int)(sc_st.top_pid ? sc_st.top_pid : getpid()));
+	}
+	return sc_ledger;
+}
+
+void sc_ledger_mark_cwd(void)
+{
+	/* The cleanup routine runs in the same work directory. */
+	FILE *f = fopen("shmconform.ledger", "w");
+	if (f) {
+		fprintf(f, "%s\n", sc_ledger_path());
+		fclose(f);
+	}
+}
+
+void sc_ledger_add(const char *kind, const char *what)
+{
+	char line[PATH_MAX + 64];
+	int n = snprintf(line, sizeof line, "%s %s\n", kind, what);
+	int fd = open(sc_ledger_path(),
+		      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		SC_FAIL("harness: cannot write the ledger %s: %s",
+			sc_ledger_path(), sc_errno_name(errno));
+	/* One write with O_APPEND: children append without tearing lines. */
+	if (write(fd, line, (size_t)n) != n)
+		SC_FAIL("harness: ledger write: %s", sc_errno_name(errno));
+	close(fd);
+}
+
+static int sc_rm_one(const char *path, const struct stat *sb, int flag,
+		     struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Undo one ledger line; returns 1 if something was removed. */
+static int sc_undo(const char *kind, const char *what)
+{
+	if (strcmp(kind, "dir") == 0) {
+		struct stat sb;
+		if (lstat(what, &sb) != 0)
+			return 0;
+		nftw(what, sc_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		return 1;
+	}
+	if (strcmp(kind, "shm") == 0) {
+		/* "id key cpid": remove only the segment we made, never one
+		 * that later reused the id. */
+		int id;
+		long long key;
+		int cpid;
+		struct shmid_ds ds;
+		if (sscanf(what, "%d %lld %d", &id, &key, &cpid) != 3)
+			return 0;
+		if (shmctl(id, IPC_STAT, &ds) != 0)
+			return 0;
+		if ((long long)ds.shm_perm.__key != key || ds.shm_cpid != cpid)
+			return 0;
+		return shmctl(id, IPC_RMID, NULL) == 0;
+	}
+	if (strcmp(kind, "name") == 0)
+		return shm_unlink(what) == 0;
+	return 0;
+}
+
+int sc_ledger_process(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int removed = 0;
+	char line[PATH_MAX + 64];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *sp = strchr(line, ' ');
+		if (!sp)
+			continue;
+		*sp = '\0';
+		removed += sc_undo(line, sp + 1);
+	}
+	fclose(f);
+	unlink(path);
+	return removed;
+}
+
+void sc_ledger_release(void)
+{
+	if (sc_ledger[0])
+		sc_ledger_process(sc_ledger);
+}
+
+int sc_sweep_stale(void)
+{
+	DIR *d = opendir(sc_state_dir());
+	if (!d)
+		return 0;
+	int removed = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		int pid;
+		if (sscanf(e->d_name, "ledger.%d", &pid) != 1)
+			continue;
+		/* A live owner is a run in progress: not ours to touch. */
+		if (kill(pid, 0) == 0 || errno == EPERM)
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/%s", sc_state_dir(), e->d_name);
+		removed += sc_ledger_process(path);
+	}
+	closedir(d);
+	return removed;
+}
+
+/* ---- temporary files --------------------------------------------------- */
+
+const char *sc_fs_dir(const struct sc_fs *fs)
+{
+	static char dir[PATH_MAX];
+	static const struct sc_fs *made_for;
+	if (made_for == fs && dir[0])
+		return dir;
+	/* The ledger line goes first, so a kill between the two leaks
+	 * nothing; the name carries the pid for people reading ls. */
+	unsigned int r;
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		r = (unsigned int)getpid() * 2654435761u;
+	snprintf(dir, sizeof dir, "%s/shmconform.%d.%08x", fs->dir,
+		 (int)getpid(), r);
+	sc_ledger_add("dir", dir);
+	if (mkdir(dir, 0700) != 0) {
+		if (errno == EACCES || errno == EROFS || errno == EPERM)
+			SC_SKIP("cannot create a directory in %s (%s): this "
+				"file system is not writable here",
+				fs->dir, sc_errno_name(errno));
+		SC_FAIL("harness: mkdir %s: %s", dir, sc_errno_name(errno));
+	}
+	made_for = fs;
+	return dir;
+}
+
+unsigned char sc_pattern(size_t i)
+{
+	return (unsigned char)(i % 251 + 1);
+}
+
+int sc_tmpfile(const struct sc_fs *fs, size_t size, char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof buf, "%s/f.XXXXXX", sc_fs_dir(fs));
+	int fd = mkostemp(buf, O_CLOEXEC);
+	if (fd < 0)
+		SC_FAIL("harness: mkostemp in %s: %s", sc_fs_dir(fs),
+			sc_errno_name(errno));
+	unsigned char chunk[4096];
+	for (size_t off = 0; off < size;) {
+		size_t n =
+		    size - off < sizeof chunk ? size - off : sizeof chunk;
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = sc_pattern(off + i);
+		ssize_t w = write(fd, chunk, n);
+		if (w <= 0) {
+			if (w < 0 && errno == ENOSPC)
+				SC_SKIP(
+				    "%s is full (ENOSPC) writing a %zu-byte "
+				    "test file",
+				    fs->dir, size);
+			SC_FAIL("harness: write test file: %s",
+				sc_errno_name(errno));
+		}
+		off += (size_t)w;
+	}
+	if (path)
+		snprintf(path, PATH_MAX, "%s", buf);
+	return fd;
+}
+
+off_t sc_file_size(int fd)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) != 0)
+		SC_FAIL("fstat: %s", sc_errno_name(errno));
+	return sb.st_size;
+}
+
+void sc_pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n =
+		    pread(fd, (char *)buf + got, len - got, off + (off_t)got);
+		if (n < 0)
+			SC_FAIL("pread: %s", sc_errno_name(errno));
+		if (n == 0)
+			SC_FAIL("pread at offset %lld: expected %zu bytes, "
+				"observed end of file after %zu",
+				(long long)off, len, got);
+		got += (size_t)n;
+	}
+}
+
+/* ---- System V and POSIX names ------------------------------------------ */
+
+void sc_track_shmid(int shmid)
+{
+	struct shmid_ds ds;
+	if (shmctl(shmid, IPC_STAT, &ds) != 0)
+		SC_FAIL("harness: shmctl(%d, IPC_STAT) to track it: %s", shmid,
+			sc_errno_name(errno));
+	char what[96];
+	snprintf(what, sizeof what, "%d %lld %d", shmid,
+		 (long long)ds.shm_perm.__key, (int)ds.shm_cpid);
+	sc_ledger_add("shm", what);
+}
+
+int sc_shmget_unique(size_t size, int mode, key_t *key)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		unsigned int r;
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			r = (unsigned int)getpid() * 2654435761u +
+			    (unsigned)tries;
+		/* 0x5C prefix: recognisable in ipcs; never IPC_PRIVATE (0). */
+		key_t k = (key_t)(0x5C000000u | (r & 0x00FFFFFFu));
+		int id = shmget(k, size, IPC_CREAT | IPC_EXCL | mode);
+		if (id >= 0) {
+			sc_track_shmid(id);
+			if (key)
+				*key = k;
+			return id;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	SC_FAIL("harness: 64 random keys all existed (EEXIST)");
+}
+
+const char *sc_shm_name(void)
+{
+	static __thread char name[64];
+	unsigned int r;
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		r = (unsigned int)getpid();
+	snprintf(name, sizeof name, "/shmconform.%d.%08x", (int)getpid(), r);
+	sc_ledger_add("name", name);
+	return name;
+}
