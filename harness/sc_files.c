@@ -65,6 +65,12 @@ void sc_ledger_add(const char *kind, const char *what)
 	int n = snprintf(line, sizeof line, "%s %s\n", kind, what);
 	int fd = open(sc_ledger_path(),
 		      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		/* Another run removed the (empty) state directory. */
+		sc_ledger[0] = '\0';
+		fd = open(sc_ledger_path(),
+			  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		SC_FAIL("harness: cannot write the ledger %s: %s",
 			sc_ledger_path(), sc_errno_name(errno));
@@ -136,8 +142,13 @@ int sc_ledger_process(const char *path)
 
 void sc_ledger_release(void)
 {
-	if (sc_ledger[0])
-		sc_ledger_process(sc_ledger);
+	if (!sc_ledger[0])
+		return;
+	sc_ledger_process(sc_ledger);
+	/* Nothing left for a cleanup routine to do; and leave no state
+	 * directory behind once no run uses it (fails while one does). */
+	unlink("shmconform.ledger");
+	rmdir(sc_state_dir());
 }
 
 int sc_sweep_stale(void)
