@@ -1,0 +1,104 @@
+/*
+ * libshmconform-faults: state shared between its modules.
+ *
+ * The library is preloaded (LD_PRELOAD) into the case programs by
+ * tests/t-selftest.sh.  It interposes the libc calls the cases make and, for
+ * the one fault named by SHMCONFORM_FAULT, misbehaves the way a buggy kernel,
+ * libc or sandbox could; with no fault it passes every call through.  The
+ * harness knows nothing about it.
+ */
+#ifndef FAULTS_INT_H
+#define FAULTS_INT_H
+
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum fm_fault {
+	F_none,
+#define FAULT(name, claim, descr) F_##name,
+#include "faults.def"
+#undef FAULT
+	F_COUNT
+};
+
+/* The active fault (F_none until the constructor ran, or with none). */
+extern enum fm_fault fm_fault;
+
+/* ---- the real libc functions (dlsym RTLD_NEXT) ------------------------- */
+
+struct shmid_ds;
+struct fm_real {
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*munmap)(void *, size_t);
+	int (*msync)(void *, size_t, int);
+	int (*mprotect)(void *, size_t, int);
+	int (*ftruncate)(int, off_t);
+	int (*shmget)(key_t, size_t, int);
+	void *(*shmat)(int, const void *, int);
+	int (*shmdt)(const void *);
+	int (*shmctl)(int, int, struct shmid_ds *);
+	int (*prctl)(int, unsigned long, unsigned long, unsigned long,
+		     unsigned long);
+	long (*syscall)(long, long, long, long, long, long, long);
+	void (*exit)(int);
+	void (*_exit)(int);
+	void *(*memcpy)(void *, const void *, size_t);
+	void *(*memmove)(void *, const void *, size_t);
+	void *(*memset)(void *, int, size_t);
+	char *(*strcpy)(char *, const char *);
+	char *(*strncpy)(char *, const char *, size_t);
+	char *(*stpcpy)(char *, const char *);
+};
+extern struct fm_real fm_real;
+void fm_init(void);
+
+/* ---- helpers ----------------------------------------------------------- */
+
+size_t fm_page(void);
+size_t fm_round_up(size_t n, size_t to);
+/* Byte loops that never call the interposed memcpy/memset. */
+void fm_copy(void *dst, const void *src, size_t n);
+void fm_fill(void *dst, int c, size_t n);
+/* Make [addr, addr+len) writable, fill it with c, restore prot. */
+void fm_fill_mapping(void *addr, size_t len, int prot, int c);
+/* pread as much as there is (up to EOF); returns bytes read. */
+size_t fm_pread_upto(int fd, void *buf, size_t len, off_t off);
+/* pwrite all of it; returns false on error. */
+bool fm_pwrite_all(int fd, const void *buf, size_t len, off_t off);
+off_t fm_fd_size(int fd);
+
+/* ---- what this process has mapped or attached -------------------------- */
+
+enum fm_kind { FM_FILE, FM_ANON, FM_SHM };
+
+struct fm_map {
+	char *addr;
+	size_t len; /* whole pages */
+	enum fm_kind kind;
+	bool shared;
+	int prot;
+	int fd; /* a private dup (file mappings, when a fault needs it) */
+	off_t off;
+	dev_t dev;
+	ino_t ino;
+	int shmid;  /* FM_SHM */
+	bool copy;  /* a shared file mapping emulated by an anonymous copy */
+	bool inuse; /* slot taken */
+};
+
+#define FM_MAX_MAPS 512
+extern struct fm_map fm_maps[FM_MAX_MAPS];
+
+struct fm_map *fm_track(void *addr, size_t len, enum fm_kind kind);
+void fm_untrack(struct fm_map *m);
+/* The tracked mapping holding address a, or NULL. */
+struct fm_map *fm_find(const void *a);
+/* The next tracked mapping overlapping [a, a+len) from slot *i on. */
+struct fm_map *fm_next_overlap(const void *a, size_t len, int *i);
+
+/* Turn the tracked shared mapping m into a private copy in place. */
+void fm_unshare(struct fm_map *m);
+
+#endif
