@@ -1,0 +1,112 @@
+"""The shmconform results format (reports/FORMAT.md): read and write."""
+import json
+
+from .errors import UserError
+from .model import RESULTS, Case, Run
+
+FORMAT = "shmconform-results"
+
+
+def _get(case, meta, key, *md_names):
+    if case.get(key) is not None:
+        return case[key]
+    for n in md_names:
+        if meta.get(n) is not None:
+            return meta[n]
+    return None
+
+
+def from_dict(data, path):
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise UserError("%s is not a shmconform results file (no \"format\": "
+                        "\"%s\")" % (path, FORMAT))
+    if data.get("version") != 1:
+        raise UserError("%s: results format version %r is not supported "
+                        "(this tool reads version 1)"
+                        % (path, data.get("version")))
+    run = data.get("run") or {}
+    cases = []
+    if not isinstance(data.get("cases"), list):
+        raise UserError("%s: \"cases\" must be a list" % path)
+    for i, c in enumerate(data["cases"]):
+        where = "%s: case %d" % (path, i + 1)
+        if not isinstance(c, dict):
+            raise UserError("%s is not an object" % where)
+        meta = c.get("metadata") or {}
+        for key in ("program", "name", "result"):
+            if not isinstance(c.get(key), str):
+                raise UserError("%s: \"%s\" missing or not a string"
+                                % (where, key))
+        if c["result"] not in RESULTS:
+            raise UserError("%s (%s:%s): unknown result %r (one of %s)"
+                            % (where, c["program"], c["name"], c["result"],
+                               ", ".join(RESULTS)))
+        fs = c.get("fs")
+        if fs is not None:
+            if not isinstance(fs, list) or not all(
+                    isinstance(p, dict) and p.get("verdict") in
+                    ("pass", "fail", "skip") for p in fs):
+                raise UserError("%s: \"fs\" must be a list of "
+                                "{verdict: pass|fail|skip, ...}" % where)
+        per_fs = _get(c, meta, "per_fs", "X-per-fs", "per-fs")
+        if isinstance(per_fs, str):
+            per_fs = per_fs == "yes"
+        if fs is None and c.get("stdout") is None:
+            fs = []
+        cases.append(Case(
+            program=c["program"], name=c["name"], result=c["result"],
+            reason=c.get("reason") or "",
+            claim=_get(c, meta, "claim", "X-claim", "claim"),
+            cls=_get(c, meta, "class", "X-class", "class"),
+            per_fs=bool(per_fs),
+            descr=_get(c, meta, "descr", "descr", "description") or "",
+            started=c.get("started"), seconds=c.get("seconds"),
+            fs=fs, stdout=c.get("stdout") or "",
+            stderr=c.get("stderr") or "",
+            truncated=bool(c.get("truncated"))))
+    probe = data.get("probe")
+    return Run(cases, probe=probe if isinstance(probe, dict) else None,
+               started=run.get("started"), seconds=run.get("seconds"),
+               producer=run.get("producer") or "", label=run.get("label"),
+               source=path)
+
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise UserError("results file not found: %s" % path) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError("cannot read results file %s: %s" % (path, e)) \
+            from None
+    except json.JSONDecodeError as e:
+        raise UserError("results file %s is not valid JSON: line %d: %s"
+                        % (path, e.lineno, e.msg)) from None
+    return from_dict(data, path)
+
+
+def to_dict(run):
+    """The run as a results file (raw observations, no expectations)."""
+    cases = []
+    for c in run.cases:
+        cases.append({
+            "program": c.program, "name": c.name, "claim": c.claim,
+            "class": c.cls, "per_fs": c.per_fs, "descr": c.descr,
+            "result": c.result, "reason": c.reason, "started": c.started,
+            "seconds": c.seconds,
+            "fs": [dict(p) for p in c.fs],
+            "stdout": c.stdout, "stderr": c.stderr,
+            "truncated": c.truncated,
+        })
+    return {
+        "format": FORMAT, "version": 1,
+        "run": {"started": run.started, "seconds": run.seconds,
+                "producer": run.producer, "label": run.label},
+        "probe": run.probe,
+        "cases": cases,
+    }
+
+
+def dumps(run):
+    return json.dumps(to_dict(run), indent=1, ensure_ascii=False) + "\n"
