@@ -69,3 +69,62 @@ mk_tmp() {
 	trap "rm -rf '$tmp'" EXIT
 	trap 'exit 130' INT TERM
 }
+
+# ---- Debian packages of other releases, downloaded once into the cache ----
+# The runners keep their own apt sources and lists under $cache/apt (the
+# system's apt configuration is left alone): bullseye, bookworm, trixie, sid.
+apt_private() {
+	_tool=$1
+	shift
+	"$_tool" -q -o Dir::Etc::sourcelist="$cache/apt/sources.list" \
+		-o Dir::Etc::sourceparts=- -o Dir::State::lists="$cache/apt/lists" \
+		-o Dir::Cache="$cache/apt/cache" -o APT::Get::List-Cleanup=0 "$@"
+}
+
+# deb_update: the package lists, fetched at most once a day.
+deb_update() {
+	mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial"
+	[ -n "$(find "$cache/apt/updated" -mmin -1440 2>/dev/null)" ] && return 0
+	for _s in bullseye bookworm trixie sid; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $_s main"
+	done >"$cache/apt/sources.list"
+	apt_private apt-get update >"$cache/apt/update.log" 2>&1 ||
+		{ say "apt-get update failed: $(tail -n 3 "$cache/apt/update.log")"; return 1; }
+	touch "$cache/apt/updated"
+}
+
+# deb_fetch SUITE PACKAGE: print the path of PACKAGE's .deb from SUITE,
+# downloading it the first time.  Serialised: runners share the cache.
+deb_fetch() {
+	mkdir -p "$cache/debs/$1"
+	(
+		flock 9
+		_have=$(find "$cache/debs/$1" -name "${2}_*.deb" | head -n 1)
+		if [ -z "$_have" ]; then
+			deb_update || exit 1
+			(cd "$cache/debs/$1" && apt_private apt-get download "$2/$1") \
+				>"$cache/debs/$1/$2.log" 2>&1 ||
+				{ say "cannot download $2 from $1: $(tail -n 2 "$cache/debs/$1/$2.log")"; exit 1; }
+			_have=$(find "$cache/debs/$1" -name "${2}_*.deb" | head -n 1)
+		fi
+		echo "$_have"
+	) 9>"$cache/debs/.lock"
+}
+
+# deb_depends SUITE PACKAGE PREFIX: the first dependency of PACKAGE (as
+# SUITE has it) whose name starts with PREFIX (a metapackage's kernel).
+deb_depends() {
+	deb_update >/dev/null || return 1
+	_v=$(apt_private apt-cache madison "$2" | awk -v s="$1/" '$0 ~ s {print $3; exit}')
+	[ -n "$_v" ] || return 1
+	apt_private apt-cache show "$2=$_v" |
+		sed -n 's/^Depends: //p' | tr ',' '\n' |
+		sed 's/^ *//; s/ .*//' | grep "^$3" | head -n 1
+}
+
+# deb_unpack DEB DIR: DEB's files under DIR (once).
+deb_unpack() {
+	[ -e "$2/.unpacked-$(basename "$1")" ] && return 0
+	mkdir -p "$2"
+	dpkg-deb -x "$1" "$2" && touch "$2/.unpacked-$(basename "$1")"
+}
