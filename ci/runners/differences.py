@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Every difference between environments, and why.
+
+  differences.py --explanations differences.json [--md FILE] RESULTS.json...
+
+Compares shmconform results files (reports/FORMAT.md) of one suite run in
+several environments.  For each case the reference outcome is the host's
+(the environment labelled "host"), else the most common one.  Every
+environment whose outcome differs, one file system at a time for per-fs
+cases, is a difference; each must match an explanation in the
+explanations file (ci/runners/differences.json):
+
+  {"format": "shmconform-differences", "version": 1, "explanations": [
+    {"id": "...", "kind": "kernel|file system|sandbox|emulation|
+                           configuration|harness",
+     "env": "uml-5.10", "case": "cases/mmap_shared:write_*",
+     "fs": "hostfs", "verdict": "fail", "match": "regex on the reason",
+     "explanation": "why, in words", "evidence": "what shows it"}]}
+
+env, case and fs are shell globs ("*" when absent); verdict is pass, fail,
+skip or broken ("*" when absent).  Explanations do not change results (no
+expectation is applied): they say what a difference is.  Writes a Markdown
+table; exits 1 when a difference has no explanation.  Python >= 3.9,
+standard library only.
+"""
+import argparse
+import collections
+import fnmatch
+import json
+import os
+import re
+import sys
+
+KINDS = ("kernel", "file system", "sandbox", "emulation", "configuration",
+         "harness")
+# the harness's names for file systems it does not know (fs-0xMAGIC)
+FS_ALIASES = {"fs-0xc0ffee": "hostfs"}
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        d = json.load(f)
+    if d.get("format") != "shmconform-results":
+        raise SystemExit("%s: not a shmconform results file" % path)
+    run = d.get("run") or {}
+    label = run.get("label") or os.path.splitext(os.path.basename(path))[0]
+    return label, d
+
+
+def verdict(result):
+    return {"passed": "pass", "failed": "fail", "skipped": "skip",
+            "expected_failure": "fail", "broken": "broken"}.get(result,
+                                                               result)
+
+
+def outcomes(d):
+    """case -> {"result": v, "points": {fstype: (v, reason)}, "reason"}"""
+    out = {}
+    for c in d.get("cases", []):
+        key = "%s:%s" % (c.get("program"), c.get("name"))
+        points = {}
+        for p in c.get("fs") or []:
+            t = FS_ALIASES.get(p.get("type"), p.get("type"))
+            # one point per type; a failure on any dir of the type wins
+            old = points.get(t)
+            if old is None or old[0] == "pass":
+                points[t] = (p.get("verdict"), p.get("reason") or "")
+        out[key] = {"result": verdict(c.get("result")),
+                    "reason": c.get("reason") or "", "points": points}
+    return out
+
+
+def differences(runs):
+    """[(case, env, fs, verdict, reason, reference)]"""
+    cases = sorted({k for _, o in runs for k in o})
+    diffs = []
+    for case in cases:
+        have = [(env, o[case]) for env, o in runs if case in o]
+        ref = None
+        for env, oc in have:
+            if env == "host":
+                ref = oc["result"]
+        if ref is None:
+            ref = collections.Counter(oc["result"] for _, oc in have
+                                      ).most_common(1)[0][0]
+        for env, oc in have:
+            bad_points = [(t, v, r) for t, (v, r) in oc["points"].items()
+                          if v != "pass"]
+            if oc["result"] == ref and not (ref == "pass" and bad_points):
+                continue
+            if bad_points:
+                for t, v, r in bad_points:
+                    diffs.append((case, env, t, v, r, ref))
+            else:
+                diffs.append((case, env, "-", oc["result"], oc["reason"],
+                              ref))
+    return diffs
+
+
+def explain(diff, expls):
+    case, env, fs, v, reason, _ = diff
+    for e in expls:
+        if not fnmatch.fnmatchcase(env, e.get("env", "*")):
+            continue
+        if not fnmatch.fnmatchcase(case, e.get("case", "*")):
+            continue
+        if not fnmatch.fnmatchcase(fs, e.get("fs", "*")):
+            continue
+        if e.get("verdict", "*") not in ("*", v):
+            continue
+        if e.get("match") and not re.search(e["match"], reason):
+            continue
+        return e
+    return None
+
+
+def cell(text, limit=300):
+    text = " ".join((text or "").split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--explanations", required=True)
+    ap.add_argument("--md", help="write the Markdown here (default: stdout)")
+    ap.add_argument("results", nargs="+")
+    a = ap.parse_args(argv)
+    with open(a.explanations, encoding="utf-8") as f:
+        ex = json.load(f)
+    if ex.get("format") != "shmconform-differences":
+        raise SystemExit("%s: not a differences file" % a.explanations)
+    expls = ex.get("explanations", [])
+    for e in expls:
+        if e.get("kind") not in KINDS:
+            raise SystemExit("explanation %s: kind must be one of %s"
+                             % (e.get("id"), ", ".join(KINDS)))
+    runs = []
+    for p in a.results:
+        label, d = load(p)
+        runs.append((label, outcomes(d)))
+    runs.sort(key=lambda r: (r[0] != "host", r[0]))
+    diffs = differences(runs)
+    lines = ["# Differences between environments", "",
+             "Environments: " + ", ".join(r[0] for r in runs) + ".", "",
+             "Reference outcome of a case: the host's, else the most "
+             "common.  Each row is an environment (and file system) "
+             "whose outcome differs, with what explains it "
+             "(ci/runners/differences.json).", ""]
+    unexplained = 0
+    used = collections.Counter()
+    if diffs:
+        lines += ["| case | environment | fs | outcome (reference) | kind |"
+                  " explanation | reason seen |",
+                  "|---|---|---|---|---|---|---|"]
+    for d in diffs:
+        e = explain(d, expls)
+        case, env, fs, v, reason, ref = d
+        if e:
+            used[e["id"]] += 1
+            kind, words = e["kind"], "[%s](#%s)" % (e["id"], e["id"])
+        else:
+            unexplained += 1
+            kind, words = "**UNEXPLAINED**", "no explanation matches"
+        lines.append("| %s | %s | %s | %s (%s) | %s | %s | %s |" % (
+            case, env, fs, v, ref, kind, words, cell(reason)))
+    if not diffs:
+        lines.append("No difference: every case has the same outcome in "
+                     "every environment.")
+    seen = [e for e in expls if used[e["id"]]]
+    if seen:
+        lines += ["", "## Explanations", ""]
+    for e in seen:
+        lines += ['### %s' % e["id"], "", "Kind: %s. %s" % (
+            e["kind"], " ".join(e["explanation"].split())), ""]
+        if e.get("evidence"):
+            lines += ["Evidence: " + " ".join(e["evidence"].split()), ""]
+    lines += ["", "%d differences, %d explained, %d unexplained." % (
+        len(diffs), len(diffs) - unexplained, unexplained)]
+    text = "\n".join(lines) + "\n"
+    if a.md and a.md != "-":
+        with open(a.md, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    print("differences: %d, unexplained: %d" % (len(diffs), unexplained),
+          file=sys.stderr)
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
