@@ -47,7 +47,7 @@ def _case_lines(info, runs, labels):
         ", per file system" if info.get("per_fs") else "")]
     lines += _wrap("  checks", info.get("descr") or "(no description)")
     if info.get("source"):
-        lines.append("  source      %s" % info["source"])
+        lines.append("  source    %s" % info["source"])
     cid = "%s:%s" % (info["program"], info["name"])
     for run, label in zip(runs, labels):
         found = [c for c in run.cases if c.id == cid]
@@ -87,8 +87,8 @@ def explain(ident, claims, runs, declared):
             lines.append("verdict     %s" % teach.VERDICT_WORDS[
                 teach.claim_verdict(pts)])
         lines.append("")
-        lines.append("%d case%s check it:" % (len(mine), "" if len(mine) == 1
-                                              else "s"))
+        lines.append("%d case%s it:" % (len(mine), " checks" if len(mine) == 1
+                                          else "s check"))
         for info in mine:
             lines += _case_lines(info, runs, labels)
         return "\n".join(lines) + "\n"

@@ -29,7 +29,9 @@ class Matrix:
             self.labels.append(lab if seen[lab] == 1 else
                                "%s #%d" % (lab, seen[lab]))
         self.cols = ["E%d" % (i + 1) for i in range(len(runs))]
-        self.rows = self._rows()
+        rows = self._rows()
+        self.rows = [r for r in rows if any(r[2])]
+        self.empty = [r[0] for r in rows if not any(r[2])]
 
     def _rows(self):
         """[(key, title, [points per run])]"""
@@ -107,8 +109,7 @@ def write_html(m):
            'links to its detail below.</p>' % m.by,
            '</header><main>', '<h2>Environments</h2><dl class="env">']
     for j, r in enumerate(m.runs):
-        facts = "; ".join("%s: %s" % kv for kv in
-                          probe_mod.describe(r.probe)[:4])
+        facts = probe_mod.short(r.probe)
         out.append('<dt id="env-%s">%s</dt><dd>%s<br><span class="tag">%s'
                    '</span> %s</dd>' % (
                        m.cols[j], m.cols[j], _e(m.labels[j]),
@@ -126,29 +127,34 @@ def write_html(m):
         out.append('<tr%s><td class="key">%s</td>' % (
             ' class="diff"' if diff else "", _e(title)))
         for j, pts in enumerate(cells):
-            v = m.verdict(pts)
+            if not pts:
+                out.append('<td title="no case in this run">-</td>')
+                continue
             out.append('<td><a href="#%s">%s</a></td>' % (
-                m.detail_id(key, j), badge(v, m.cell_text(pts))))
+                m.detail_id(key, j), badge(m.verdict(pts),
+                                           m.cell_text(pts))))
         out.append("</tr>")
     out.append("</tbody></table>")
     out.append("<p>%d row%s differ between environments.</p>" % (
         ndiff, "" if ndiff == 1 else "s"))
+    if m.empty:
+        out.append("<p>No case in any of these runs for: %s.</p>"
+                   % _e(", ".join(m.empty)))
     out.append("<h2>Details</h2>")
     for key, title, cells in m.rows:
         claim = m.claims.get(key)
         for j, pts in enumerate(cells):
+            if not pts:
+                continue
             out.append('<div class="detail" id="%s"><h3>%s in %s (%s) %s'
                        '</h3>' % (m.detail_id(key, j), _e(title), m.cols[j],
                                   _e(m.labels[j]),
                                   badge(m.verdict(pts), m.cell_text(pts))))
-            if claim is not None and j == 0:
+            if claim is not None:
                 out.append("<p>%s</p>" % _e(claim.get("statement")))
-            if pts:
-                out.append("<ul>%s</ul>" % "".join(
-                    "<li>%s %s</li>" % (badge(p.outcome), _e(_point_line(p)))
-                    for p in pts))
-            else:
-                out.append("<p>No case for this in this run.</p>")
+            out.append("<ul>%s</ul>" % "".join(
+                "<li>%s %s</li>" % (badge(p.outcome), _e(_point_line(p)))
+                for p in pts))
             out.append("</div>")
     out.append("</main></body></html>")
     return "\n".join(out) + "\n"
@@ -182,6 +188,9 @@ def write_md(m):
         diff = m.differs(cells)
         row = []
         for j, pts in enumerate(cells):
+            if not pts:
+                row.append("-")
+                continue
             text = m.cell_text(pts)
             link = "[%s](#%s)" % (text, _md_slug("%s in %s" % (key,
                                                               m.cols[j])))
@@ -189,15 +198,19 @@ def write_md(m):
         out.append("| %s | %s | %s |" % (
             "**%s**" % _md(title) if diff else _md(title), " | ".join(row),
             "≠" if diff else ""))
+    if m.empty:
+        out += ["", "No case in any of these runs for: %s."
+                % ", ".join(m.empty)]
     out += ["", "## Details", ""]
     for key, title, cells in m.rows:
         for j, pts in enumerate(cells):
+            if not pts:
+                continue
             out.append("### %s in %s" % (key, m.cols[j]))
             out.append("")
             out.append("%s: %s" % (_md(m.labels[j]), m.cell_text(pts)))
             out.append("")
             for p in pts:
                 out.append("- %s %s" % (p.outcome, _md(_point_line(p))))
-            if pts:
-                out.append("")
+            out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -249,6 +249,20 @@ def label(probe):
     return " ".join(parts)
 
 
+def short(probe):
+    """One line: kernel, architecture, page size, SHMLBA, sandbox, fs."""
+    if not probe:
+        return "environment unknown (no probe recorded)"
+    k = probe.get("kernel") or {}
+    fs = ", ".join("%s %s" % (f.get("type") or "?", f.get("dir"))
+                   for f in probe.get("filesystems") or [])
+    return "kernel %s %s; page size %s; SHMLBA %s; sandbox %s; file " \
+        "systems: %s" % (k.get("release", "?"), k.get("machine", "?"),
+                         probe.get("page_size"), probe.get("shmlba"),
+                         (probe.get("sandbox") or {}).get("kind", "?"),
+                         fs or "none recorded")
+
+
 def _size(n):
     if not isinstance(n, int):
         return str(n)
