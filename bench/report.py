@@ -1,0 +1,459 @@
+#!/usr/bin/env python3
+"""Tables and verdict for ipcbench (claim IPC-FASTEST).
+
+Reads the ipcbench.json that bench/ipcbench wrote, prints the tables and
+the verdict, and writes them to OUT/table.txt and OUT/verdict.md.
+Standard library only (python3 >= 3.9).
+
+    report.py RESULTS.json [--out DIR] [--check]
+
+--check: only validate the file (every mechanism delivered intact data at
+every size, every figure present and positive); exit 1 if not.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+SHM = ["sysv-spin", "sysv-futex", "file-spin", "file-futex", "anon-spin",
+       "anon-futex"]
+KERNEL = ["pipe", "socketpair", "sysv-mq", "posix-mq"]
+SHORT = {"memcpy": "memcpy", "floor": "floor", "sysv-spin": "sysv-s",
+         "sysv-futex": "sysv-f", "file-spin": "file-s", "file-futex": "file-f",
+         "anon-spin": "anon-s", "anon-futex": "anon-f", "pipe": "pipe",
+         "socketpair": "sockp", "sysv-mq": "sysvmq", "posix-mq": "psxmq"}
+# The headline shared memory: System V, the tutorial's own API.
+HEAD = {"spin": "sysv-spin", "futex": "sysv-futex"}
+EVEN = 1.2  # ratios within 1/EVEN..EVEN count as "about even"
+
+
+def size_str(n):
+    for unit, div in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= div and n % div == 0:
+            return "%d %s" % (n // div, unit)
+    return "%d B" % n
+
+
+def si(v, unit=""):
+    """3 significant digits with an SI prefix: 1.23G."""
+    if v is None:
+        return "-"
+    for p, d in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(v) >= d:
+            return "%.3g%s%s" % (v / d, p, unit)
+    return "%.3g%s" % (v, unit)
+
+
+def us(ns):
+    if ns is None:
+        return "-"
+    v = ns / 1000.0
+    return "%.3g" % v if v < 1000 else "%.0f" % v
+
+
+def ratio_str(r):
+    if r is None:
+        return "-"
+    return "%.2gx" % r if r < 10 else "%.0fx" % r
+
+
+class Data:
+    def __init__(self, doc):
+        self.doc = doc
+        self.rows = {(r["mech"], r["size"]): r for r in doc["results"]}
+        self.sizes = doc["params"]["sizes"]
+        mechs = {r["mech"] for r in doc["results"]}
+        self.shm = [m for m in SHM if m in mechs]
+        self.kernel = [m for m in KERNEL if m in mechs]
+
+    def get(self, mech, size):
+        return self.rows.get((mech, size))
+
+    def tp(self, mech, size, key="bytes_per_s"):
+        r = self.get(mech, size)
+        return r["tp"][key] if r and "tp" in r else None
+
+    def lat(self, mech, size, key="median_ns"):
+        r = self.get(mech, size)
+        return r["lat"][key] if r and "lat" in r else None
+
+    def floor(self, size):
+        for m in self.shm:
+            r = self.get(m, size)
+            if r and "floor_ns" in r:
+                return r["floor_ns"]
+        return None
+
+    def line_rtt(self):
+        r = self.get("cacheline", 64)
+        return r["lat"]["median_ns"] if r else None
+
+    def spread(self, mech, size):
+        """max/min over repetitions of the throughput."""
+        r = self.get(mech, size)
+        if not r or "tp" not in r or r["tp"]["min_bytes_per_s"] <= 0:
+            return None
+        return r["tp"]["max_bytes_per_s"] / r["tp"]["min_bytes_per_s"]
+
+
+# ---- checks ---------------------------------------------------------------
+
+def check(doc):
+    """Problems with a results file: [] when every mechanism delivered
+    intact data at every size and every figure is there."""
+    bad = []
+    try:
+        d = Data(doc)
+    except (KeyError, TypeError) as e:
+        return ["malformed results: %r" % e]
+    if not d.shm or not d.kernel:
+        bad.append("no shared memory or no kernel mechanism measured")
+    for m in ["memcpy"] + d.shm + d.kernel:
+        for s in d.sizes:
+            r = d.get(m, s)
+            if r is None:
+                bad.append("%s at %s: missing" % (m, size_str(s)))
+                continue
+            if r.get("bad", 1) != 0 or r.get("verified", 0) <= 0:
+                bad.append("%s at %s: %s of %s messages corrupted"
+                           % (m, size_str(s), r.get("bad"),
+                              r.get("verified")))
+            if not (d.tp(m, s) or 0) > 0:
+                bad.append("%s at %s: no throughput" % (m, size_str(s)))
+            if m != "memcpy" and not (d.lat(m, s) or 0) > 0:
+                bad.append("%s at %s: no latency" % (m, size_str(s)))
+    if not (d.line_rtt() or 0) > 0:
+        bad.append("cache-line round trip: missing")
+    return bad
+
+
+# ---- tables ---------------------------------------------------------------
+
+def table(title, d, cols, cell, note=None):
+    out = [title]
+    out.append("%-9s" % "size" + "".join("%8s" % SHORT.get(c, c)
+                                          for c in cols))
+    for s in d.sizes:
+        out.append("%-9s" % size_str(s)
+                   + "".join("%8s" % cell(c, s) for c in cols))
+    if note:
+        out.append(note)
+    return "\n".join(out) + "\n"
+
+
+def tables(d):
+    t = []
+    starred = []
+
+    def tp_cell(m, s):
+        v = d.tp(m, s)
+        sp = d.spread(m, s)
+        if sp is not None and sp > 2:
+            starred.append(1)
+            return si(v) + "*"
+        return si(v) + " "
+
+    cols = ["memcpy"] + d.shm + d.kernel
+    t.append(table("One-way throughput, bytes/s (median over repetitions; "
+                   "* = the repetitions spread more than 2x)",
+                   d, cols, tp_cell))
+
+    def frac_cell(m, s):
+        r = d.get(m, s)
+        return "%.0f%%" % (100 * r["frac_memcpy"]) if r and \
+            "frac_memcpy" in r else "-"
+    t.append(table("Shared memory throughput as a share of memcpy "
+                   "(one core, same size)", d, d.shm, frac_cell))
+
+    lcols = ["floor"] + d.shm + d.kernel
+
+    def lat_cell(key):
+        def f(m, s):
+            if m == "floor":
+                return us(d.floor(s)) if key == "median_ns" else "-"
+            return us(d.lat(m, s, key))
+        return f
+    lr = d.line_rtt()
+    t.append(table("Round-trip latency, median, microseconds", d, lcols,
+                   lat_cell("median_ns"),
+                   "floor = one cache line's round trip (%s us, both "
+                   "processes spinning) + copying the message both ways at "
+                   "memcpy speed" % us(lr)))
+    t.append(table("Round-trip latency, 99th percentile, microseconds", d,
+                   lcols, lat_cell("p99_ns")))
+
+    def floor_cell(m, s):
+        r = d.get(m, s)
+        return "%.0f%%" % (100 * r["frac_floor"]) if r and \
+            "frac_floor" in r else "-"
+    t.append(table("Shared memory round trip against the floor "
+                   "(floor / measured)", d, d.shm, floor_cell))
+    return t
+
+
+# ---- ratios and verdict ---------------------------------------------------
+
+def tp_ratio(d, a, b, s):
+    x, y = d.tp(a, s, "msgs_per_s"), d.tp(b, s, "msgs_per_s")
+    return x / y if x and y else None
+
+
+def lat_ratio(d, a, b, s):
+    x, y = d.lat(a, s), d.lat(b, s)
+    return y / x if x and y else None
+
+
+def headline_sizes(d):
+    want = [s for s in (100, 1 << 20) if s in d.sizes]
+    return want if len(want) == 2 else [d.sizes[0], d.sizes[-1]]
+
+
+def ratios_table(d):
+    hs = headline_sizes(d)
+    out = ["Ratios, shared memory (System V) over kernel mechanisms "
+           "(> 1: shared memory is faster)"]
+    hdr = "%-24s" % "" + "".join("%12s" % ("tp " + size_str(s)) for s in hs) \
+        + "".join("%12s" % ("rtt " + size_str(s)) for s in hs)
+    out.append(hdr)
+    for sync in ("spin", "futex"):
+        a = HEAD[sync]
+        if a not in d.shm:
+            continue
+        for b in ("pipe", "socketpair"):
+            if b not in d.kernel:
+                continue
+            row = "%-24s" % ("%s / %s" % (a, b))
+            row += "".join("%12s" % ratio_str(tp_ratio(d, a, b, s))
+                           for s in hs)
+            row += "".join("%12s" % ratio_str(lat_ratio(d, a, b, s))
+                           for s in hs)
+            out.append(row)
+    out.append("tp: messages per second (one way); rtt: inverse of the "
+               "median round trip")
+    big = hs[-1]
+    fr = []
+    for m in d.shm:
+        r = d.get(m, big)
+        if r and "frac_memcpy" in r:
+            fr.append("%s %.0f%%" % (m, 100 * r["frac_memcpy"]))
+    out.append("Shared memory bandwidth at %s as a share of memcpy (%s/s): "
+               % (size_str(big), si(d.tp("memcpy", big), "B")) + ", ".join(fr))
+    return "\n".join(out) + "\n"
+
+
+def best_kernel(d, s, measure):
+    """The fastest kernel mechanism at size s: (name, value)."""
+    best = None
+    for k in d.kernel:
+        v = d.tp(k, s, "msgs_per_s") if measure == "tp" else d.lat(k, s)
+        if v is None:
+            continue
+        if best is None or (v > best[1] if measure == "tp" else
+                            v < best[1]):
+            best = (k, v)
+    return best
+
+
+def ranges(sizes, flags):
+    """Group consecutive sizes with the same flag: [(flag, [sizes])]."""
+    out = []
+    for s, f in zip(sizes, flags):
+        if out and out[-1][0] == f:
+            out[-1][1].append(s)
+        else:
+            out.append((f, [s]))
+    return out
+
+
+def span(ss):
+    return size_str(ss[0]) if len(ss) == 1 else "%s to %s" % (
+        size_str(ss[0]), size_str(ss[-1]))
+
+
+def judge(d, sync, measure):
+    """Per size: (class, ratio to the fastest kernel mechanism, its name)."""
+    a = HEAD[sync]
+    res = []
+    for s in d.sizes:
+        bk = best_kernel(d, s, measure)
+        if bk is None or a not in d.shm:
+            res.append((None, None, None))
+            continue
+        r = tp_ratio(d, a, bk[0], s) if measure == "tp" else \
+            lat_ratio(d, a, bk[0], s)
+        cls = "holds" if r >= EVEN else "fails" if r <= 1 / EVEN else "even"
+        res.append((cls, r, bk[0]))
+    return res
+
+
+def verdict(d):
+    doc = d.doc
+    m = doc["machine"]
+    lr = d.line_rtt()
+    out = ["# Verdict on IPC-FASTEST: \"shared memory is the fastest IPC\"",
+           ""]
+    out.append("Measured %s on %s (%s, %d CPUs; %s), mode %s, %d "
+               "repetitions." % (doc["date"], m["kernel"], m["cpu_model"],
+                                 m["cpus_online"], m["placement"],
+                                 doc["mode"], doc["params"]["reps"]))
+    if doc["mode"] == "quick":
+        out.append("")
+        out.append("**Quick mode: a correctness check with a dozen messages "
+                   "per run; the figures below mean nothing.**")
+    if m["other_load"] > 0.1 or m["steal"] > 0.05:
+        out.append("")
+        out.append("**The machine was shared**: other processes used %.0f%% "
+                   "of all CPU time during the run (steal %.0f%%; load "
+                   "average %s at the start, %s at the end). Every figure is "
+                   "noisy; runs were interleaved so that the noise hits all "
+                   "mechanisms alike, and medians are reported."
+                   % (100 * m["other_load"], 100 * m["steal"],
+                      m["loadavg_start"].split()[0],
+                      m["loadavg_end"].split()[0]))
+    out.append("")
+    out.append("The claim is judged against the fastest kernel mechanism at "
+               "each size, with System V shared memory (the tutorial's API; "
+               "the file and anonymous mappings behave the same within the "
+               "noise, see the tables); a ratio within %.1fx either way "
+               "counts as even." % EVEN)
+    out.append("")
+    words = {"holds": "holds", "fails": "does not hold", "even": "about even"}
+    for sync in ("spin", "futex"):
+        for measure in ("tp", "lat"):
+            j = judge(d, sync, measure)
+            if all(c is None for c, _, _ in j):
+                continue
+            what = "throughput" if measure == "tp" else "round-trip latency"
+            parts = []
+            for cls, group in ranges(d.sizes, [c for c, _, _ in j]):
+                if cls is None:
+                    continue
+                rs = [r for (c, r, _), s in zip(j, d.sizes) if s in group]
+                parts.append("%s at %s (%s to %s)" % (
+                    words[cls], span(group), ratio_str(min(rs)),
+                    ratio_str(max(rs))))
+            out.append("- **%s, %s**: %s." % (
+                "spinning" if sync == "spin" else "futex", what,
+                "; ".join(parts)))
+    out.append("")
+    out.append("Why:")
+    out.append("")
+    hs = headline_sizes(d)
+    small, big = hs[0], hs[-1]
+    sp_lat = d.lat(HEAD["spin"], small)
+    fx_lat = d.lat(HEAD["futex"], small)
+    pipe_lat = d.lat("pipe", small)
+    if sp_lat and pipe_lat:
+        out.append(
+            "- Small messages, spinning: the receiver sees a message as soon "
+            "as its cache lines reach its core. A %s round trip costs %s us, "
+            "a few cache-line round trips (one line: %s us); a pipe costs "
+            "%s us: two system calls per message and, above all, waking a "
+            "receiver that sleeps. Spinning wins by burning a whole core "
+            "while it waits." % (size_str(small), us(sp_lat), us(lr),
+                                 us(pipe_lat)))
+    if fx_lat and pipe_lat:
+        out.append(
+            "- Small messages, futex: a waiter that sleeps must be woken by "
+            "the kernel, exactly like a pipe reader; the round trip (%s us) "
+            "is then the scheduler's wake-up, twice, as for the pipe (%s us). "
+            "Shared memory saves the copies and the system calls that are "
+            "cheap, not the wake-up that is dear. On a virtual machine "
+            "waking an idle virtual CPU is an exit to the hypervisor, which "
+            "makes wake-ups dearer still." % (us(fx_lat), us(pipe_lat)))
+        out.append(
+            "- In throughput the futex ring does better than in latency: "
+            "while the sender keeps the ring non-empty, the receiver never "
+            "sleeps and nobody calls the kernel; it sleeps (and costs a "
+            "wake-up) only when it has caught up.")
+    fr = d.get(HEAD["spin"], big)
+    pk = d.tp("pipe", big, "msgs_per_s")
+    if fr and "frac_memcpy" in fr and pk:
+        out.append(
+            "- Large messages: copying dominates. Shared memory copies each "
+            "byte once (into the slot; the receiver checks it in place), a "
+            "pipe or socket twice (into the kernel, out of it), in chunks of "
+            "its buffer (pipe %s, socket %s) with system calls and wake-ups "
+            "between chunks; the message queues move at most %s per call. "
+            "At %s shared memory reached %.0f%% of one core's memcpy "
+            "bandwidth (%s/s)." % (
+                size_str(doc["params"]["pipe_buf"]),
+                size_str(doc["params"]["sock_sndbuf"]),
+                size_str(doc["params"]["msgmax"]), size_str(big),
+                100 * fr["frac_memcpy"], si(d.tp("memcpy", big), "B")))
+        if fr["frac_memcpy"] < 0.8:
+            out.append(
+                "  That is short of 80%%: the data written by one core is "
+                "read by the other, so every line crosses between the "
+                "cores' caches (and back, when the sender overwrites a slot "
+                "the receiver has read); memcpy on one core keeps both "
+                "buffers in its own cache. %s" % (
+                    "The machine was also shared: a preempted sender or "
+                    "receiver stalls the whole pipeline, while a memcpy "
+                    "only loses its own time."
+                    if m["other_load"] > 0.1 else ""))
+    out.append("")
+    out.append("So: shared memory is the fastest IPC for moving data, and "
+               "for latency only when the waiting side spins; with a "
+               "blocking wait its latency is the kernel's wake-up, like "
+               "everyone else's.")
+    return "\n".join(out) + "\n"
+
+
+def header(d):
+    doc = d.doc
+    m, p = doc["machine"], doc["params"]
+    lines = ["IPC-FASTEST benchmark (%s mode, %s)" % (doc["mode"],
+                                                     doc["date"]),
+             "machine: %s, %s, %d CPUs; %s" % (m["kernel"], m["cpu_model"],
+                                               m["cpus_online"],
+                                               m["placement"]),
+             "runs: %d repetitions (%d planned) of ~%g ms per run, every "
+             "repetition in a new shuffled order; %.1f s in all"
+             % (p["reps"], p["reps_planned"], p["target_ms"], m["wall_s"]),
+             "other load during the run: %.0f%% of all CPU time "
+             "(steal %.0f%%), load average %s -> %s"
+             % (100 * m["other_load"], 100 * m["steal"],
+                m["loadavg_start"].split()[0], m["loadavg_end"].split()[0]),
+             "file mappings in %s (%s); pipe buffer %s, socket send buffer "
+             "%s, msgmax %s, mq_msgsize %s"
+             % (p["file_dir"], p["file_fs"], size_str(p["pipe_buf"]),
+                size_str(p["sock_sndbuf"]), size_str(p["msgmax"]),
+                size_str(p["mq_msgsize"]))]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results")
+    ap.add_argument("--out", help="write table.txt and verdict.md here")
+    ap.add_argument("--check", action="store_true",
+                    help="only validate the results file")
+    a = ap.parse_args()
+    with open(a.results) as f:
+        doc = json.load(f)
+    problems = check(doc)
+    if a.check or problems:
+        for p in problems:
+            print("report.py: %s" % p, file=sys.stderr)
+        if problems:
+            return 1
+        print("report.py: %s: every mechanism delivered intact data at "
+              "every size" % a.results)
+        return 0
+    d = Data(doc)
+    text = header(d) + "\n" + "\n".join(tables(d)) + "\n" + ratios_table(d)
+    v = verdict(d)
+    print(text)
+    print(v)
+    if a.out:
+        with open(os.path.join(a.out, "table.txt"), "w") as f:
+            f.write(text)
+        with open(os.path.join(a.out, "verdict.md"), "w") as f:
+            f.write(v)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
