@@ -16,16 +16,9 @@
 #include <unistd.h>
 
 #include "sc.h"
+#include "sc_mapcheck.h"
 
 static const char marker[] = "shmconform anonymous marker";
-
-/* Fail unless len bytes at p are all 0. */
-static void check_zeros(const unsigned char *p, size_t len, const char *what)
-{
-	for (size_t i = 0; i < len; i++)
-		SC_CHECK(p[i] == 0, "%s, byte %zu: expected 0, observed 0x%02x",
-			 what, i, p[i]);
-}
 
 /* Map, dirty and unmap memory, so the next mapping could reuse its pages:
  * zero-fill must hold for recycled memory too. */
@@ -47,7 +40,7 @@ SC_CASE(anonymous_private_memory_is_zero_filled, MAP_ANON, SC_LINUX,
 	unsigned char *p =
 	    mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
 	SC_CHECK_MAP(p);
-	check_zeros(p, len, "new private anonymous mapping");
+	SC_CHECK_MEM(p, SC_WANT_ZEROS, len, "new private anonymous mapping");
 	SC_CHECK_OK(munmap(p, len));
 }
 
@@ -62,7 +55,7 @@ SC_CASE(anonymous_shared_memory_is_zero_filled, MAP_ANON, SC_LINUX,
 	unsigned char *p =
 	    mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
 	SC_CHECK_MAP(p);
-	check_zeros(p, len, "new shared anonymous mapping");
+	SC_CHECK_MEM(p, SC_WANT_ZEROS, len, "new shared anonymous mapping");
 	SC_CHECK_OK(munmap(p, len));
 }
 
@@ -78,9 +71,9 @@ SC_CASE(anonymous_ignores_fd, MAP_ANON, SC_LINUX,
 	unsigned char *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, fd, 0);
 	SC_CHECK_MAP(p);
-	check_zeros(p, page,
-		    "MAP_SHARED|MAP_ANONYMOUS mapping made with the fd of a "
-		    "program file (anonymous: zeros, not the file's bytes)");
+	SC_CHECK_MEM(p, SC_WANT_ZEROS, page,
+		     "MAP_SHARED|MAP_ANONYMOUS mapping made with the fd of a "
+		     "program file (anonymous: zeros, not the file's bytes)");
 	SC_CHECK_OK(munmap(p, page));
 	SC_CHECK_OK(close(fd));
 }
@@ -98,8 +91,8 @@ SC_CASE(anonymous_ignores_page_aligned_offset, MAP_ANON, SC_OBSERVED,
 		    mmap(NULL, page, PROT_READ | PROT_WRITE,
 			 types[i] | MAP_ANONYMOUS, -1, (off_t)(3 * page));
 		SC_CHECK_MAP(p);
-		check_zeros(p, page,
-			    "anonymous mapping made with offset 3 pages");
+		SC_CHECK_MEM(p, SC_WANT_ZEROS, page,
+			     "anonymous mapping made with offset 3 pages");
 		SC_CHECK_OK(munmap(p, page));
 	}
 }

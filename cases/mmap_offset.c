@@ -10,17 +10,7 @@
 #include <unistd.h>
 
 #include "sc.h"
-
-/* Fail unless len bytes at p are the file's bytes from file_off on. */
-static void check_file_bytes(const unsigned char *p, size_t len,
-			     size_t file_off, const char *what)
-{
-	for (size_t i = 0; i < len; i++)
-		SC_CHECK(p[i] == sc_pattern(file_off + i),
-			 "%s, byte %zu: expected the file's byte %zu (0x%02x), "
-			 "observed 0x%02x",
-			 what, i, file_off + i, sc_pattern(file_off + i), p[i]);
-}
+#include "sc_mapcheck.h"
 
 /* Detects a kernel that rounds an unaligned offset (mapping other bytes
  * than asked for) instead of refusing it. */
@@ -61,10 +51,12 @@ SC_FS_CASE(page_multiple_offset_maps_file_from_that_offset, MMAP_OFFSET,
 		const unsigned char *p =
 		    mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, (off_t)off);
 		SC_CHECK_MAP(p);
-		char what[64];
-		snprintf(what, sizeof what, "mapping made with offset %zu",
+		char what[96];
+		snprintf(what, sizeof what,
+			 "mapping made with offset %zu (the file's bytes from "
+			 "there)",
 			 off);
-		check_file_bytes(p, 2 * page, off, what);
+		SC_CHECK_MEM(p, SC_WANT_PATTERN_AT(off), 2 * page, what);
 		SC_CHECK_OK(munmap((void *)p, 2 * page));
 	}
 	SC_CHECK_OK(close(fd));
@@ -82,9 +74,9 @@ SC_FS_CASE(offset_counts_from_file_start_not_file_position, MMAP_OFFSET,
 	SC_CHECK_OK(lseek(fd, (off_t)page, SEEK_SET));
 	const unsigned char *p = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
 	SC_CHECK_MAP(p);
-	check_file_bytes(p, page, 0,
-			 "mapping made with offset 0 while the file position "
-			 "is one page");
+	SC_CHECK_MEM(p, SC_WANT_PATTERN_AT(0), page,
+		     "mapping made with offset 0 while the file position is "
+		     "one page (the file's bytes from offset 0)");
 	SC_CHECK_OK(munmap((void *)p, page));
 	SC_CHECK_OK(close(fd));
 }

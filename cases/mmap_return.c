@@ -12,17 +12,7 @@
 #include <unistd.h>
 
 #include "sc.h"
-
-/* The first byte of p[0..len) that differs from the file's content at
- * file_off, or len if none does. */
-static size_t first_non_pattern(const unsigned char *p, size_t len,
-				size_t file_off)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != sc_pattern(file_off + i))
-			return i;
-	return len;
-}
+#include "sc_mapcheck.h"
 
 /* A descriptor number that is certainly not open. */
 static int closed_fd(void)
@@ -44,11 +34,9 @@ SC_FS_CASE(success_returns_address_of_file_data, MMAP_RETURN, SC_POSIX,
 	unsigned char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	SC_CHECK_MAP(p);
 	SC_CHECK(p != NULL, "mmap returned NULL for a successful mapping");
-	size_t bad = first_non_pattern(p, len, 0);
-	SC_CHECK(bad == len,
-		 "byte %zu at the returned address %p: expected the file's "
-		 "byte 0x%02x, observed 0x%02x",
-		 bad, (void *)p, sc_pattern(bad), p[bad]);
+	SC_CHECK_MEM(p, SC_WANT_PATTERN_AT(0), len,
+		     "the bytes at the returned address (the file's, from "
+		     "offset 0)");
 	SC_CHECK_OK(munmap(p, len));
 	SC_CHECK_OK(close(fd));
 }
