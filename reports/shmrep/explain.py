@@ -87,8 +87,11 @@ def explain(ident, claims, runs, declared):
             lines.append("verdict     %s" % teach.VERDICT_WORDS[
                 teach.claim_verdict(pts)])
         lines.append("")
-        lines.append("%d case%s it:" % (len(mine), " checks" if len(mine) == 1
-                                          else "s check"))
+        if not mine:
+            lines.append("No case checks it yet.")
+        else:
+            lines.append("%d case%s it:" % (
+                len(mine), " checks" if len(mine) == 1 else "s check"))
         for info in mine:
             lines += _case_lines(info, runs, labels)
         return "\n".join(lines) + "\n"

@@ -313,7 +313,7 @@ def write(run, claims, expectations=None, title="shmconform"):
                        '<a href="#lesson-%s">lesson</a></td><td>%s</td></tr>'
                        % (badge(p.outcome), e(c.id),
                           e(" on " + p.fs_label) if p.fs_type else "",
-                          e(teach.one_line(p)), anchor(p.id),
+                          e(teach.short(p)), anchor(p.id),
                           '<a href="#claim-%s">%s</a>' % (
                               anchor(c.claim), e(c.claim))
                           if c.claim in claims.by_id else e(c.claim or "")))

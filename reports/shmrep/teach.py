@@ -39,6 +39,16 @@ def one_line(p):
     return (f.get("message") or p.reason or p.outcome).strip()
 
 
+def short(p, limit=150):
+    """'expected X, observed Y' alone (no 'what'), cut to limit chars."""
+    f = p.failure or {}
+    if f.get("expected") is not None:
+        text = "expected %s, observed %s" % (f["expected"], f["observed"])
+    else:
+        text = (f.get("message") or p.reason or p.outcome).strip()
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
 VERDICT_WORDS = {
     "fails": "fails here",
     "deviates": "known deviation",
