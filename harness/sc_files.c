@@ -38,12 +38,10 @@ static char sc_ledger[PATH_MAX];
 const char *sc_ledger_path(void)
 {
 	if (!sc_ledger[0]) {
-		const char *dir = sc_state_dir();
-		/* World-writable and sticky, like /tmp: runs of different
-		 * users share it. */
-		if (mkdir(dir, 01777) == 0)
-			chmod(dir, 01777);
-		snprintf(sc_ledger, sizeof sc_ledger, "%s/ledger.%d", dir,
+		/* The directory is made by sc_ledger_add, world-writable and
+		 * sticky like /tmp: runs of different users share it. */
+		snprintf(sc_ledger, sizeof sc_ledger, "%s/ledger.%d",
+			 sc_state_dir(),
 			 (int)(sc_st.top_pid ? sc_st.top_pid : getpid()));
 	}
 	return sc_ledger;
@@ -63,13 +61,16 @@ void sc_ledger_add(const char *kind, const char *what)
 {
 	char line[PATH_MAX + 64];
 	int n = snprintf(line, sizeof line, "%s %s\n", kind, what);
-	int fd = open(sc_ledger_path(),
-		      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == ENOENT) {
-		/* Another run removed the (empty) state directory. */
-		sc_ledger[0] = '\0';
+	int fd = -1;
+	/* An empty state directory is removed at the end of each case, so
+	 * another run may remove it between our mkdir and open: retry. */
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		if (mkdir(sc_state_dir(), 01777) == 0)
+			chmod(sc_state_dir(), 01777);
 		fd = open(sc_ledger_path(),
 			  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != ENOENT)
+			break;
 	}
 	if (fd < 0)
 		SC_FAIL("harness: cannot write the ledger %s: %s",
