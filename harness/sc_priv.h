@@ -1,0 +1,60 @@
+/*
+ * Running part of a case as an unprivileged user.
+ *
+ * Permission checks (EACCES, EPERM) never fire for a process with
+ * CAP_IPC_OWNER or CAP_SYS_ADMIN, so a permission case run as root would
+ * pass without checking anything.  These helpers let a forked child become
+ * an ordinary user for good, and prove that it did.
+ */
+#ifndef SC_PRIV_H
+#define SC_PRIV_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "sc.h"
+
+/* Capabilities by number (linux/capability.h), for sc_priv_has_cap. */
+#define SC_CAP_SETUID 7
+#define SC_CAP_IPC_OWNER 15
+#define SC_CAP_SYS_ADMIN 21
+
+struct sc_priv_user {
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+
+/* Is capability cap in this process's effective set (/proc/self/status)? */
+bool sc_priv_has_cap(int cap);
+
+/* Can this process make children that run as another user (root, or
+ * CAP_SETUID)?  Only then can owner, group and other be different users. */
+bool sc_priv_can_switch(void);
+
+/*
+ * The user an unprivileged child runs as.  When this process can switch
+ * users: the Kyua variable unprivileged_user (a name or a uid; default
+ * "nobody"), which must not be root.  Otherwise: this process's own user.
+ * Skips the case, saying why, when there is no such user.
+ */
+void sc_priv_target(struct sc_priv_user *u);
+/* The same, returning false with the reason in why instead of skipping. */
+bool sc_priv_target_try(struct sc_priv_user *u, char *why, size_t len);
+
+/*
+ * In a child made by sc_spawn: become u for good (setgroups to u's group
+ * alone, setgid, setuid), then verify the drop: real, effective and saved
+ * ids are u's, and neither CAP_IPC_OWNER nor CAP_SYS_ADMIN is effective.
+ * Skips the case, saying why, when that is impossible here (no permission
+ * to switch, the user not mapped in this user namespace, capabilities that
+ * survive).  Never returns with privileges.
+ */
+void sc_priv_drop(const struct sc_priv_user *u);
+
+/* Is uid mapped in this process's user namespace (/proc/self/uid_map)?
+ * IPC_SET with an unmapped uid fails with EINVAL. */
+bool sc_priv_uid_mapped(uid_t uid);
+bool sc_priv_gid_mapped(gid_t gid);
+
+#endif
