@@ -148,6 +148,9 @@ def write(run, claims, name="shmconform"):
              ("shmlba", (run.probe or {}).get("shmlba")),
              ("environment", probe_mod.label(run.probe)),
              ("producer", run.producer)]
+    # The probe in words (never the process environment).
+    facts += [("probe." + re.sub(r"[^a-z0-9]+", "_", k.lower()).strip("_"),
+               v) for k, v in probe_mod.describe(run.probe)]
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<testsuites%s>' % _attrs([
                ("name", name), ("tests", total["tests"]),

@@ -269,8 +269,8 @@ def _size(n):
     if n >= 1 << 60:
         return "%d (no practical limit)" % n
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if n >= 1 << shift and n % (1 << (shift - 4)) == 0:
-            return "%d (%.4g %s)" % (n, n / (1 << shift), unit)
+        if n >= 1 << shift:
+            return "%d (%.1f %s)" % (n, n / (1 << shift), unit)
     return str(n)
 
 

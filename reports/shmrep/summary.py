@@ -23,7 +23,7 @@ def write(run, claims, outputs=None):
              "not happen), %d broken; %d checks in %d cases%s; on %s" % (
                  n["xfail"], n["xpass"], n["broken"], sum(n.values()),
                  len(run.cases), ", %.1f s" % run.seconds
-                 if run.seconds else "", probe_mod.label(run.probe))]
+                 if run.seconds else "", probe_mod.short(run.probe))]
     for p in run.points():
         if p.outcome not in ("fail", "broken", "xpass"):
             continue

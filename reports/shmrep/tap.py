@@ -4,6 +4,7 @@ kselftest-style consumers read); 14 on request."""
 import json
 import re
 
+from . import probe as probe_mod
 from . import teach
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -104,6 +105,9 @@ def point_fields(p, claims):
 def write(run, claims, version=13):
     pts = list(run.points())
     lines = ["TAP version %d" % version, "1..%d" % len(pts)]
+    # The environment, as diagnostics every consumer passes over.
+    lines += ["# %s: %s" % (_line(k), _line(v))
+              for k, v in probe_mod.describe(run.probe)]
     for i, p in enumerate(pts, 1):
         ok = p.outcome in ("pass", "skip", "xpass")
         d = directive(p)
