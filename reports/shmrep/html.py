@@ -349,12 +349,19 @@ def write(run, claims, expectations=None, title="shmconform"):
                    "matched a case in this run:</p><ul>" % e(
                        expectations.path))
         for x in used:
+            hits = [p.outcome for p in run.points() if p.expectation is x]
+            n_x, n_p = hits.count("xfail"), hits.count("xpass")
+            seen = "%s %d check%s" % (badge("xfail"), n_x,
+                                      "" if n_x == 1 else "s")
+            if n_p:
+                seen += ", %s %d: this deviation did not happen there, " \
+                        "the entry may be stale" % (badge("xpass"), n_p)
             out.append("<li><span class=\"mono\">%s</span> (%s): %s "
-                       "Reference: %s%s</li>" % (
+                       "Reference: %s%s<br>%s</li>" % (
                            e(x.id), e(x.summary()), e(x.reason),
                            _link(x.reference),
                            " Evidence: %s" % e(x.evidence)
-                           if x.evidence else ""))
+                           if x.evidence else "", seen))
         out.append("</ul>")
     else:
         out.append("<p>No expectation matched: every verdict above is the "
