@@ -23,6 +23,7 @@ syspy=/usr/bin/python3 # Debian's python3-* packages are visible to it only
 build=${SHMCONFORM_BUILD:-$top/build}
 work=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-t-reports.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 passed=0
 failed=0
 
