@@ -38,6 +38,8 @@ static void usage(FILE *f)
 	    "  -P PROG     probe program whose JSON describes the system\n"
 	    "              (default: sc-probe beside sc-run; 'none': skip)\n"
 	    "  -c BYTES    keep this much of each case's output (65536)\n"
+	    "  -x CMD      run the programs through CMD, split at spaces\n"
+	    "              (an emulator: -x qemu-aarch64)\n"
 	    "  -q          no line per case on standard error\n"
 	    "Exit status: 0 when no case failed or broke, 1 otherwise, 2 on a\n"
 	    "usage or system error.\n",
@@ -89,8 +91,10 @@ int main(int argc, char **argv)
 	const char *out = NULL, *label = NULL, *probe = NULL;
 	const char **vars = NULL;
 	size_t n_vars = 0;
+	char **wrapper = NULL, *wrapbuf = NULL;
+	size_t n_wrapper = 0;
 	int ch;
-	while ((ch = getopt(argc, argv, "o:e:v:j:f:t:T:w:kP:c:qh")) != -1) {
+	while ((ch = getopt(argc, argv, "o:e:v:j:f:t:T:w:kP:c:x:qh")) != -1) {
 		switch (ch) {
 		case 'o':
 			out = optarg;
@@ -135,6 +139,20 @@ int main(int argc, char **argv)
 		case 'q':
 			o.verbose = false;
 			break;
+		case 'x':
+			free(wrapper);
+			free(wrapbuf);
+			wrapbuf = sc_xstrdup(optarg);
+			wrapper = NULL;
+			n_wrapper = 0;
+			for (char *save = NULL,
+				  *w = strtok_r(wrapbuf, " ", &save);
+			     w; w = strtok_r(NULL, " ", &save)) {
+				wrapper = sc_xrealloc(
+				    wrapper, (n_wrapper + 1) * sizeof *wrapper);
+				wrapper[n_wrapper++] = w;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -146,10 +164,14 @@ int main(int argc, char **argv)
 	if (optind >= argc || o.jobs < 1 || o.timeout_scale <= 0) {
 		usage(stderr);
 		free(vars);
+		free(wrapper);
+		free(wrapbuf);
 		return 2;
 	}
 	o.vars = vars;
 	o.n_vars = n_vars;
+	o.wrapper = wrapper;
+	o.n_wrapper = n_wrapper;
 
 	char **progs = NULL;
 	size_t n_progs = 0;
@@ -172,7 +194,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n_vars; i++)
 		if (strncmp(vars[i], "fs=", 3) == 0)
 			fs = vars[i] + 3;
-	run.probe_json = sc_runner_probe(probe, fs, 60.0 * o.timeout_scale);
+	run.probe_json = sc_runner_probe(probe, fs, 60.0 * o.timeout_scale, &o);
 	for (size_t i = 0; i < n_progs; i++) {
 		sc_runner_list(&run, progs[i], &o);
 		free(progs[i]);
@@ -194,5 +216,7 @@ int main(int argc, char **argv)
 	free(run.environment);
 	free(run.probe_json);
 	free(vars);
+	free(wrapper);
+	free(wrapbuf);
 	return rc;
 }

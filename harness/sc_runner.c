@@ -173,7 +173,7 @@ char *sc_capture(char *const argv[], double timeout_s, int *status)
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(argv[0], argv);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	setpgid(pid, pid);
@@ -223,6 +223,20 @@ char *sc_capture(char *const argv[], double timeout_s, int *status)
 
 static void sc_rcase_free(struct sc_rcase *c);
 
+char **sc_wrapped_argv(const struct sc_runopts *opts, const char *prog,
+		       size_t extra, size_t *argc)
+{
+	size_t n = opts ? opts->n_wrapper : 0;
+	char **argv = calloc(n + extra + 2, sizeof *argv);
+	if (!argv)
+		exit(2);
+	for (size_t i = 0; i < n; i++)
+		argv[i] = opts->wrapper[i];
+	argv[n] = (char *)prog;
+	*argc = n + 1;
+	return argv;
+}
+
 /* ---- listing ----------------------------------------------------------- */
 
 static struct sc_rcase *sc_new_case(struct sc_run *run, const char *program,
@@ -270,10 +284,13 @@ int sc_runner_list(struct sc_run *run, const char *program,
 		free(why);
 		return 0;
 	}
-	char *argv[] = {abs, "-l", NULL};
+	size_t argc;
+	char **argv = sc_wrapped_argv(opts, abs, 1, &argc);
+	argv[argc++] = "-l";
 	int st = 0;
 	char *text =
 	    sc_capture(argv, SC_LIST_TIMEOUT_S * opts->timeout_scale, &st);
+	free(argv);
 	if (!text || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		char *why = sc_xasprintf(
 		    "listing the test cases (%s -l) %s", program,
@@ -646,14 +663,11 @@ static void sc_child_exec(const struct sc_job *j, const char *prog,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	size_t argc = 0;
-	char **argv = calloc(8 + 2 * sc_o->n_vars, sizeof *argv);
-	if (!argv)
-		_exit(126);
+	size_t argc;
+	char **argv = sc_wrapped_argv(sc_o, prog, 8 + 2 * sc_o->n_vars, &argc);
 	char srcdir[PATH_MAX + 4];
 	snprintf(srcdir, sizeof srcdir, "-s%s", prog);
 	*strrchr(srcdir, '/') = '\0';
-	argv[argc++] = (char *)prog;
 	argv[argc++] = srcdir;
 	char res[PATH_MAX + 16];
 	if (!j->cleanup) {
@@ -669,8 +683,8 @@ static void sc_child_exec(const struct sc_job *j, const char *prog,
 		 j->cleanup ? ":cleanup" : "");
 	argv[argc++] = name;
 	argv[argc] = NULL;
-	execv(prog, argv);
-	fprintf(stderr, "sc-run: cannot execute %s: %s\n", prog,
+	execvp(argv[0], argv);
+	fprintf(stderr, "sc-run: cannot execute %s: %s\n", argv[0],
 		strerror(errno));
 	_exit(127);
 }

@@ -81,6 +81,10 @@ struct sc_runopts {
 	const char *filter;    /* run only cases whose name matches (glob) */
 	size_t capture_limit;  /* bytes of stdout/stderr kept per case */
 	bool verbose;	       /* one line per case on stderr */
+	/* Run every test program through this command (an emulator such as
+	 * qemu-aarch64): argv is wrapper..., program, arguments. */
+	char *const *wrapper;
+	size_t n_wrapper;
 };
 
 struct sc_run {
@@ -111,13 +115,19 @@ int sc_runner_write_json(const struct sc_run *run, const char *path);
 /* A JSON object describing this system: the probe program's output (run
  * with --fs FS when fs is not NULL), else what the runner can see itself.
  * Never NULL. */
-char *sc_runner_probe(const char *probe_cmd, const char *fs, double timeout_s);
+char *sc_runner_probe(const char *probe_cmd, const char *fs, double timeout_s,
+		      const struct sc_runopts *opts);
 
 /* Small helpers shared by the runner's modules. */
 char *sc_xstrdup(const char *s);
 void *sc_xrealloc(void *p, size_t n);
-/* Run argv with stdout captured (stdin /dev/null, stderr dropped), at most
- * timeout_s seconds; returns the output (NUL-terminated) or NULL. */
+/* argv for running prog through opts' wrapper: wrapper..., prog, then
+ * room for extra more arguments and a NULL (caller frees the array). */
+char **sc_wrapped_argv(const struct sc_runopts *opts, const char *prog,
+		       size_t extra, size_t *argc);
+/* Run argv (argv[0] searched in PATH) with stdout captured (stdin /dev/null,
+ * stderr dropped), at most timeout_s seconds; returns the output
+ * (NUL-terminated) or NULL. */
 char *sc_capture(char *const argv[], double timeout_s, int *status);
 
 #endif

@@ -324,7 +324,8 @@ static char *sc_fallback_probe(void)
 	return buf;
 }
 
-char *sc_runner_probe(const char *probe_cmd, const char *fs, double timeout_s)
+char *sc_runner_probe(const char *probe_cmd, const char *fs, double timeout_s,
+		      const struct sc_runopts *opts)
 {
 	char self[4096];
 	char guess[4200];
@@ -342,10 +343,15 @@ char *sc_runner_probe(const char *probe_cmd, const char *fs, double timeout_s)
 		}
 	}
 	if (probe_cmd && strcmp(probe_cmd, "none") != 0) {
-		char *argv[] = {(char *)probe_cmd, fs ? "--fs" : NULL,
-				(char *)fs, NULL};
+		size_t argc;
+		char **argv = sc_wrapped_argv(opts, probe_cmd, 2, &argc);
+		if (fs) {
+			argv[argc++] = "--fs";
+			argv[argc++] = (char *)fs;
+		}
 		int st = 0;
 		char *out = sc_capture(argv, timeout_s, &st);
+		free(argv);
 		if (out && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
 		    sc_looks_like_object(out))
 			return out;

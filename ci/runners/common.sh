@@ -78,34 +78,46 @@ apt_private() {
 	shift
 	"$_tool" -q -o Dir::Etc::sourcelist="$cache/apt/sources.list" \
 		-o Dir::Etc::sourceparts=- -o Dir::State::lists="$cache/apt/lists" \
-		-o Dir::Cache="$cache/apt/cache" -o APT::Get::List-Cleanup=0 "$@"
+		-o Dir::Cache="$cache/apt/cache" -o APT::Get::List-Cleanup=0 \
+		-o APT::Architectures="$deb_arches" "$@"
 }
+# amd64 for the kernels; the others for the cross-built cases (qemu-user)
+deb_arches=amd64,arm64,mips64el
 
-# deb_update: the package lists, fetched at most once a day.
+# deb_update: the package lists, fetched at most once a day (and again when
+# the sources change).
 deb_update() {
 	mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial"
-	[ -n "$(find "$cache/apt/updated" -mmin -1440 2>/dev/null)" ] && return 0
 	for _s in bullseye bookworm trixie sid; do
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $_s main"
-	done >"$cache/apt/sources.list"
+		echo "deb [arch=$deb_arches signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $_s main"
+	done >"$cache/apt/sources.new"
+	if cmp -s "$cache/apt/sources.new" "$cache/apt/sources.list" &&
+		[ -n "$(find "$cache/apt/updated" -mmin -1440 2>/dev/null)" ]; then
+		return 0
+	fi
+	mv "$cache/apt/sources.new" "$cache/apt/sources.list"
 	apt_private apt-get update >"$cache/apt/update.log" 2>&1 ||
 		{ say "apt-get update failed: $(tail -n 3 "$cache/apt/update.log")"; return 1; }
 	touch "$cache/apt/updated"
 }
 
-# deb_fetch SUITE PACKAGE: print the path of PACKAGE's .deb from SUITE,
-# downloading it the first time.  Serialised: runners share the cache.
+# deb_fetch SUITE PACKAGE[:ARCH]: print the path of PACKAGE's .deb from
+# SUITE, downloading it the first time.  Serialised: runners share the cache.
 deb_fetch() {
 	mkdir -p "$cache/debs/$1"
 	(
 		flock 9
-		_have=$(find "$cache/debs/$1" -name "${2}_*.deb" | head -n 1)
+		_name=${2%%:*}
+		_arch=amd64
+		case $2 in *:*) _arch=${2#*:} ;; esac
+		_find() { find "$cache/debs/$1" \( -name "${_name}_*_${_arch}.deb" -o -name "${_name}_*_all.deb" \) | head -n 1; }
+		_have=$(_find "$1")
 		if [ -z "$_have" ]; then
 			deb_update || exit 1
-			(cd "$cache/debs/$1" && apt_private apt-get download "$2/$1") \
-				>"$cache/debs/$1/$2.log" 2>&1 ||
-				{ say "cannot download $2 from $1: $(tail -n 2 "$cache/debs/$1/$2.log")"; exit 1; }
-			_have=$(find "$cache/debs/$1" -name "${2}_*.deb" | head -n 1)
+			(cd "$cache/debs/$1" && apt_private apt-get download "$_name:$_arch/$1") \
+				>"$cache/debs/$1/$_name.log" 2>&1 ||
+				{ say "cannot download $2 from $1: $(tail -n 2 "$cache/debs/$1/$_name.log")"; exit 1; }
+			_have=$(_find "$1")
 		fi
 		echo "$_have"
 	) 9>"$cache/debs/.lock"
