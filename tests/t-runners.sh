@@ -7,6 +7,7 @@
 #   3. an IPC namespace (ci/runners/ns ipc), gVisor (ci/runners/gvisor
 #      overlay) and one user-mode Linux kernel (ci/runners/uml 6.1): the
 #      results come back and say where they ran
+#   4. the GitHub workflow and the LAVA definitions pass their validators
 # An environment this machine cannot host is skipped with its reason.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -136,6 +137,15 @@ env_run gvisor-overlay 'd["probe"]["sandbox"]["kind"] == "gvisor"' \
 	"$top/ci/runners/gvisor" overlay
 env_run uml-6.1 'd["probe"]["kernel"]["release"].startswith("6.1.") and d["probe"]["sandbox"]["kind"] == "uml"' \
 	"$top/ci/runners/uml" 6.1
+
+# ---- 4. the CI definitions for other systems -------------------------------
+for v in "$top/ci/github/validate" "$top/ci/lava/validate"; do
+	if "$v" >"$tmp/validate.log" 2>&1; then
+		ok "$(tail -n 1 "$tmp/validate.log")"
+	else
+		bad "${v#"$top"/}: $(tail -n 5 "$tmp/validate.log")"
+	fi
+done
 
 # Nothing of the environments survives them.
 left=$(pgrep -f 'linux\.uml|runsc-sandbox|runsc-gofer' 2>/dev/null | head -n 3)
