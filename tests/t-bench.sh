@@ -93,8 +93,16 @@ wait "$pid" || rc=$?
 [ "$rc" -ne 0 ] || fail "an interrupted run reported success"
 queues_gone "$tmp/int.err"
 no_files "$tmp/files"
+# The handler SIGKILLs the child; give the kernel a moment to end it (a
+# zombie waiting for init to reap it is ended too).
 for k in $kids; do
-	[ ! -d "/proc/$k" ] || fail "child $k outlived the interrupted run"
+	i=0
+	while [ -d "/proc/$k" ] &&
+		! grep -q '^State:[[:space:]]*Z' "/proc/$k/status" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 50 ] || fail "child $k outlived the interrupted run"
+		sleep 0.1
+	done
 done
 echo "t-bench: interrupted run clean"
 
