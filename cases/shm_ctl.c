@@ -38,20 +38,25 @@ SC_CASE(ipc_stat_reports_key_size_mode, SHMCTL, SC_POSIX,
 }
 
 /* A user other than ours to give a segment to (IPC_SET needs no privilege
- * for that, only a uid that exists in this user namespace). */
+ * for that, only a uid that exists in this user namespace): the
+ * unprivileged user, or root when we are that user. */
 static void other_user(uid_t *uid, gid_t *gid)
 {
-	const char *name = sc_config("unprivileged_user", "nobody");
-	struct passwd *pw = getpwnam(name);
-	if (!pw)
-		SC_SKIP("no user %s here to give the segment to", name);
-	if (pw->pw_uid == geteuid() || pw->pw_gid == getegid())
-		SC_SKIP("user %s is this process's own user or group", name);
-	if (!sc_priv_uid_mapped(pw->pw_uid) || !sc_priv_gid_mapped(pw->pw_gid))
-		SC_SKIP("user %s (uid %d) is not mapped in this user namespace",
-			name, (int)pw->pw_uid);
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
+	const char *names[] = {sc_config("unprivileged_user", "nobody"),
+			       "nobody", "root"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct passwd *pw = getpwnam(names[i]);
+		if (!pw || pw->pw_uid == geteuid() || pw->pw_gid == getegid() ||
+		    !sc_priv_uid_mapped(pw->pw_uid) ||
+		    !sc_priv_gid_mapped(pw->pw_gid))
+			continue;
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+		return;
+	}
+	SC_SKIP("no user other than this process's own (uid %d) is known "
+		"and mapped here to give the segment to",
+		(int)geteuid());
 }
 
 SC_CASE(ipc_set_changes_uid_gid_mode, SHMCTL, SC_POSIX,

@@ -81,20 +81,25 @@ void sc_shm_check_get_errno(const char *file, int line, key_t key, size_t size,
 	errno = 0;
 	int id = shmget(key, size, flg);
 	int saved = errno;
+	char call[128];
+	if (key == IPC_PRIVATE)
+		snprintf(call, sizeof call, "shmget(IPC_PRIVATE, size %zu, %s)",
+			 size, sc_shm_flg_str(flg));
+	else
+		snprintf(call, sizeof call, "shmget(key 0x%08x, size %zu, %s)",
+			 (unsigned)key, size, sc_shm_flg_str(flg));
 	if (id >= 0) {
 		sc_shm_track(id, key, getpid());
 		sc_fail(file, line,
-			"shmget(key 0x%08x, size %zu, %s): expected failure "
-			"with %s, observed success (id %d)",
-			(unsigned)key, size, sc_shm_flg_str(flg),
-			sc_errno_name(err), id);
+			"%s: expected failure with %s, observed success (id "
+			"%d)",
+			call, sc_errno_name(err), id);
 	}
 	if (saved != err)
-		sc_fail(file, line,
-			"shmget(key 0x%08x, size %zu, %s): expected failure "
-			"with %s, observed failure with %s",
-			(unsigned)key, size, sc_shm_flg_str(flg),
-			sc_errno_name(err), sc_errno_name(saved));
+		sc_fail(
+		    file, line,
+		    "%s: expected failure with %s, observed failure with %s",
+		    call, sc_errno_name(err), sc_errno_name(saved));
 }
 
 void sc_shm_check_at_errno(const char *file, int line, int id, const void *addr,
