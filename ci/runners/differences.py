@@ -70,28 +70,48 @@ def outcomes(d):
     return out
 
 
+RANK = {"pass": 0, "skip": 1, "fail": 2, "broken": 3}
+
+
 def differences(runs):
-    """[(case, env, fs, verdict, reason, reference)]"""
+    """[(case, env, fs, verdict, reason, reference)]
+
+    A case's reference is the host's outcome (else the most common).  For
+    per-fs cases each file-system type is compared with the host's point of
+    that type; a type the host has not (overlay, 9p, hostfs) with the
+    host's best point, so that a skip every environment shares (msync on
+    tmpfs) is no difference and a sandbox's own file system is compared
+    with a real one."""
     cases = sorted({k for _, o in runs for k in o})
     diffs = []
     for case in cases:
         have = [(env, o[case]) for env, o in runs if case in o]
-        ref = None
-        for env, oc in have:
-            if env == "host":
-                ref = oc["result"]
-        if ref is None:
+        host = next((oc for env, oc in have if env == "host"), None)
+        if host is not None:
+            ref = host["result"]
+        else:
             ref = collections.Counter(oc["result"] for _, oc in have
                                       ).most_common(1)[0][0]
+        ref_points = host["points"] if host else {}
+        best = min((v for v, _ in ref_points.values()),
+                   key=lambda v: RANK.get(v, 9), default="pass")
         for env, oc in have:
-            bad_points = [(t, v, r) for t, (v, r) in oc["points"].items()
-                          if v != "pass"]
-            if oc["result"] == ref and not (ref == "pass" and bad_points):
+            if env == "host":
                 continue
+            bad_points = []
+            for t, (v, r) in oc["points"].items():
+                want = ref_points[t][0] if t in ref_points else best
+                if v != want:
+                    bad_points.append((t, v, r, want))
             if bad_points:
-                for t, v, r in bad_points:
-                    diffs.append((case, env, t, v, r, ref))
-            else:
+                for t, v, r, want in bad_points:
+                    diffs.append((case, env, t, v, r, want))
+            elif oc["result"] != ref and not oc["points"]:
+                diffs.append((case, env, "-", oc["result"], oc["reason"],
+                              ref))
+            elif oc["result"] != ref:
+                # the points agree but the verdict differs: a crash or a
+                # timeout of the case's parent
                 diffs.append((case, env, "-", oc["result"], oc["reason"],
                               ref))
     return diffs
