@@ -89,7 +89,9 @@ run() {
 	name=$1 fault=$2
 	shift 2
 	d=$work/runs/$name
-	mkdir -p "$d/state"
+	mkdir -p "$d"
+	# world-writable like the default one: cases also run as nobody
+	mkdir -m 1777 "$d/state"
 	# shellcheck disable=SC2086 # $ns is a command prefix or nothing
 	SHMCONFORM_FAULT=$fault SHMCONFORM_FAULT_LOG=$d/injected \
 		SHMCONFORM_STATE=$d/state \
@@ -194,6 +196,18 @@ while read -r fault claims; do
 			result=MISSED
 			others=$(verdicts "$fault" | wc -l)
 			by="no $claims case failed ($others other failures/broken)"
+			# A target case that failed only in the harness's own
+			# bookkeeping noticed something, but says nothing true.
+			h=$(verdicts "$fault" | awk -F'\t' '$2 == "failed" &&
+				$3 ~ /harness:/ { sub(/^cases\//, "", $1); print $1 }' |
+				grep -Fx -f <(awk -F'\t' -v want="$claims" '
+					BEGIN { n = split(want, c, "|"); for (i = 1; i <= n; i++) t[c[i]] = 1 }
+					($2 in t) { sub(/^cases\//, "", $1); print $1 }' \
+					"$work/claims.tsv") | paste -sd' ')
+			if [ -n "$h" ]; then
+				result=HARNESS
+				by="only harness failures in $claims cases: $h"
+			fi
 		fi
 	fi
 	if [ "$result" = caught ]; then
@@ -204,6 +218,8 @@ while read -r fault claims; do
 	printf '%-32s %-20s %-9s %s\n' "$fault" "$claims" "$result" "$by"
 done <<<"$faults"
 
+# MISSED: no case of the claim checks that behaviour.  HARNESS: a case of
+# the claim failed, but in the harness's bookkeeping, not in its check.
 # Failures outside the target claim, and broken programs, for the record.
 echo
 for d in "$work"/runs/*/; do

@@ -51,7 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 state=$work/state # the harness ledgers of these runs, and only these
-mkdir -p "$state"
+mkdir -m 1777 "$state" # cases also run as nobody
 
 # ---- every case ----------------------------------------------------------
 : >"$work/cases"

@@ -154,6 +154,12 @@ static void *fm_mmap(void *addr, size_t len, int prot, int flags, int fd,
 			len += delta;
 		}
 		break;
+	case F_hint_is_fixed:
+		if (addr && !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
+			addr = (char *)addr - fm_misalign(addr);
+			flags |= MAP_FIXED;
+		}
+		break;
 	case F_fixed_unaligned_accepted:
 		if ((flags & MAP_FIXED) && fm_misalign(addr))
 			addr = (char *)addr - fm_misalign(addr);
@@ -411,6 +417,12 @@ int msync(void *addr, size_t len, int flags)
 		if ((flags & MS_SYNC) && (flags & MS_ASYNC))
 			flags &= ~MS_ASYNC;
 		flags &= valid;
+		break;
+	case F_msync_invalidate_rejected:
+		if (flags & MS_INVALIDATE) {
+			errno = EBUSY;
+			return -1;
+		}
 		break;
 	case F_msync_unaligned_accepted:
 		len += fm_misalign(addr);
