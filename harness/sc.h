@@ -278,7 +278,9 @@ off_t sc_file_size(int fd);
 void sc_pread_all(int fd, void *buf, size_t len, off_t off);
 
 /* The System V segment id is removed (IPC_RMID) when the case ends, also
- * after a failure, a timeout or a kill (the next run's sweep). */
+ * after a failure, a timeout or a kill (the next run's sweep).  The ledger
+ * is private to the case's user (0600): a child that dropped privileges
+ * cannot write it, so its parent tracks what it makes (sc_shm_track). */
 void sc_track_shmid(int shmid);
 /* A key that no other software or concurrent run uses: caller must still
  * create it with IPC_CREAT|IPC_EXCL (sc_shmget_unique does). */

@@ -57,6 +57,33 @@ void sc_ledger_mark_cwd(void)
 	}
 }
 
+/* The identity of a process as the sweep judges it: its start time (so a
+ * reused pid is not taken for the owner) and its IPC namespace (a sweep in
+ * another namespace cannot see, so must not judge, our segments). */
+static void sc_proc_identity(pid_t pid, char *buf, size_t len)
+{
+	char path[64], stat[1024], ns[64] = "?";
+	unsigned long long start = 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		size_t n = fread(stat, 1, sizeof stat - 1, f);
+		stat[n] = '\0';
+		fclose(f);
+		/* Field 22 (starttime); the command (field 2) may hold spaces,
+		 * so count from its closing parenthesis. */
+		char *p = strrchr(stat, ')');
+		if (p)
+			sscanf(p + 2,
+			       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			       "%*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			       &start);
+	}
+	ssize_t n = readlink("/proc/self/ns/ipc", ns, sizeof ns - 1);
+	ns[n > 0 ? n : 1] = '\0';
+	snprintf(buf, len, "%d %llu %s", (int)pid, start, ns);
+}
+
 void sc_ledger_add(const char *kind, const char *what)
 {
 	char line[PATH_MAX + 64];
@@ -75,6 +102,20 @@ void sc_ledger_add(const char *kind, const char *what)
 	if (fd < 0)
 		SC_FAIL("harness: cannot write the ledger %s: %s",
 			sc_ledger_path(), sc_errno_name(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || sb.st_uid != geteuid())
+		SC_FAIL("harness: the ledger %s exists and is not ours: "
+			"refusing to use it",
+			sc_ledger_path());
+	if (sb.st_size == 0) {
+		char owner[160], id[128];
+		sc_proc_identity(sc_st.top_pid ? sc_st.top_pid : getpid(), id,
+				 sizeof id);
+		int m = snprintf(owner, sizeof owner, "owner %s\n", id);
+		if (write(fd, owner, (size_t)m) != m)
+			SC_FAIL("harness: ledger write: %s",
+				sc_errno_name(errno));
+	}
 	/* One write with O_APPEND: children append without tearing lines. */
 	if (write(fd, line, (size_t)n) != n)
 		SC_FAIL("harness: ledger write: %s", sc_errno_name(errno));
@@ -91,12 +132,49 @@ static int sc_rm_one(const char *path, const struct stat *sb, int flag,
 	return 0;
 }
 
+/* Key and creator of segment id, also where IPC_STAT is refused (a mode
+ * that denies even its creator read access): /proc/sysvipc/shm lists every
+ * segment of the IPC namespace.  False if there is no such segment. */
+static bool sc_shm_identity(int id, long long *key, int *cpid)
+{
+	struct shmid_ds ds;
+	if (shmctl(id, IPC_STAT, &ds) == 0) {
+		*key = (long long)ds.shm_perm.__key;
+		*cpid = (int)ds.shm_cpid;
+		return true;
+	}
+	if (errno != EACCES)
+		return false;
+	FILE *f = fopen("/proc/sysvipc/shm", "r");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	/* columns: key shmid perms size cpid ... */
+	while (!found && fgets(line, sizeof line, f)) {
+		long long k;
+		int i, c;
+		if (sscanf(line, "%lld %d %*o %*u %d", &k, &i, &c) == 3 &&
+		    i == id) {
+			*key = k;
+			*cpid = c;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 /* Undo one ledger line; returns 1 if something was removed. */
 static int sc_undo(const char *kind, const char *what)
 {
 	if (strcmp(kind, "dir") == 0) {
+		/* Only our own private directories, whatever a line says. */
+		const char *base = strrchr(what, '/');
 		struct stat sb;
-		if (lstat(what, &sb) != 0)
+		if (!base || strncmp(base + 1, "shmconform.", 11) != 0 ||
+		    lstat(what, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+		    sb.st_uid != geteuid())
 			return 0;
 		nftw(what, sc_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 		return 1;
@@ -104,16 +182,15 @@ static int sc_undo(const char *kind, const char *what)
 	if (strcmp(kind, "shm") == 0) {
 		/* "id key cpid": remove only the segment we made, never one
 		 * that later reused the id. */
-		int id;
-		long long key;
-		int cpid;
-		struct shmid_ds ds;
+		int id, cpid, now_cpid;
+		long long key, now_key;
 		if (sscanf(what, "%d %lld %d", &id, &key, &cpid) != 3)
 			return 0;
-		if (shmctl(id, IPC_STAT, &ds) != 0)
+		if (!sc_shm_identity(id, &now_key, &now_cpid))
 			return 0;
-		if ((long long)ds.shm_perm.__key != key || ds.shm_cpid != cpid)
+		if (now_key != key || now_cpid != cpid)
 			return 0;
+		/* IPC_RMID needs ownership, not read permission. */
 		return shmctl(id, IPC_RMID, NULL) == 0;
 	}
 	if (strcmp(kind, "name") == 0)
@@ -126,6 +203,13 @@ int sc_ledger_process(const char *path)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;
+	/* The state directory is shared, like /tmp: act only on ledgers
+	 * written by our own user, never on lines someone else planted. */
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || sb.st_uid != geteuid()) {
+		fclose(f);
+		return 0;
+	}
 	int removed = 0;
 	char line[PATH_MAX + 64];
 	while (fgets(line, sizeof line, f)) {
@@ -152,6 +236,34 @@ void sc_ledger_release(void)
 	rmdir(sc_state_dir());
 }
 
+/* Is the run that owns this ledger gone?  Judged by its owner line:
+ * "owner PID STARTTIME IPCNS".  A ledger of another IPC namespace is not
+ * ours to judge (its segments are invisible here). */
+static bool sc_ledger_is_stale(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	char line[256], mine[160], ns[64] = "", my_ns[64] = "";
+	int pid = 0;
+	unsigned long long start = 0, now_start = 0;
+	bool parsed = fgets(line, sizeof line, f) &&
+		      sscanf(line, "owner %d %llu %63s", &pid, &start, ns) == 3;
+	fclose(f);
+	if (!parsed)
+		return false; /* being written, or not ours: leave it */
+	sc_proc_identity(getpid(), mine, sizeof mine);
+	sscanf(mine, "%*d %*u %63s", my_ns);
+	if (strcmp(ns, my_ns) != 0)
+		return false;
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return true;
+	/* Alive: the owner, unless the pid was reused by another process. */
+	sc_proc_identity(pid, mine, sizeof mine);
+	sscanf(mine, "%*d %llu", &now_start);
+	return now_start != 0 && now_start != start;
+}
+
 int sc_sweep_stale(void)
 {
 	DIR *d = opendir(sc_state_dir());
@@ -163,12 +275,10 @@ int sc_sweep_stale(void)
 		int pid;
 		if (sscanf(e->d_name, "ledger.%d", &pid) != 1)
 			continue;
-		/* A live owner is a run in progress: not ours to touch. */
-		if (kill(pid, 0) == 0 || errno == EPERM)
-			continue;
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", sc_state_dir(), e->d_name);
-		removed += sc_ledger_process(path);
+		if (sc_ledger_is_stale(path))
+			removed += sc_ledger_process(path);
 	}
 	closedir(d);
 	return removed;
@@ -265,13 +375,13 @@ void sc_pread_all(int fd, void *buf, size_t len, off_t off)
 
 void sc_track_shmid(int shmid)
 {
-	struct shmid_ds ds;
-	if (shmctl(shmid, IPC_STAT, &ds) != 0)
-		SC_FAIL("harness: shmctl(%d, IPC_STAT) to track it: %s", shmid,
+	long long key;
+	int cpid;
+	if (!sc_shm_identity(shmid, &key, &cpid))
+		SC_FAIL("harness: segment %d to track is not found: %s", shmid,
 			sc_errno_name(errno));
 	char what[96];
-	snprintf(what, sizeof what, "%d %lld %d", shmid,
-		 (long long)ds.shm_perm.__key, (int)ds.shm_cpid);
+	snprintf(what, sizeof what, "%d %lld %d", shmid, key, cpid);
 	sc_ledger_add("shm", what);
 }
 

@@ -26,38 +26,10 @@
  */
 void sc_shm_track(int id, key_t key, pid_t cpid)
 {
-	char line[128];
-	int n = snprintf(line, sizeof line, "shm %d %lld %d\n", id,
-			 (long long)key, (int)cpid);
-	/* Like sc_ledger_add, but retrying: a case of another run that ends
-	 * removes the state directory while it is empty, so between our
-	 * mkdir and our open it can vanish more than once under a parallel
-	 * Kyua.  Once our ledger exists, the directory stays. */
-	const char *path = sc_ledger_path();
-	for (int tries = 0; tries < 200; tries++) {
-		int fd =
-		    open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			ssize_t w = write(fd, line, (size_t)n);
-			close(fd);
-			if (w != n)
-				SC_FAIL("harness: ledger write: %s",
-					sc_errno_name(errno));
-			return;
-		}
-		if (errno != ENOENT)
-			break;
-		char dir[PATH_MAX];
-		snprintf(dir, sizeof dir, "%s", path);
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			*slash = '\0';
-		if (mkdir(dir, 01777) == 0)
-			chmod(dir, 01777);
-	}
-	SC_FAIL("harness: cannot write the ledger %s to track segment %d: %s "
-		"(the segment may be left behind)",
-		path, id, sc_errno_name(errno));
+	char what[96];
+	snprintf(what, sizeof what, "%d %lld %d", id, (long long)key,
+		 (int)cpid);
+	sc_ledger_add("shm", what);
 }
 
 const char *sc_shm_flg_str(int flg)
