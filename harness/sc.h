@@ -54,6 +54,8 @@ size_t sc_round_up(size_t n, size_t to);
 const char *sc_errno_name(int err);		/* "EINVAL"; "errno 4095" */
 const char *sc_signal_name(int sig);		/* "SIGSEGV" */
 const char *sc_si_code_name(int sig, int code); /* "SEGV_ACCERR" */
+/* statfs f_type in words: "tmpfs", "ext4"; "fs-0x..." if unknown. */
+const char *sc_fs_type_name(unsigned long magic);
 
 /* ---- case declaration -------------------------------------------------- */
 

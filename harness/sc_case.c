@@ -236,53 +236,6 @@ void sc_check_map_errno(const char *file, int line, const char *call,
 
 /* ---- per file system --------------------------------------------------- */
 
-static const char *sc_fs_type_name(long type)
-{
-	switch ((unsigned long)type) {
-	case 0x01021994UL:
-		return "tmpfs";
-	case 0xEF53UL:
-		return "ext4";
-	case 0x58465342UL:
-		return "xfs";
-	case 0x9123683EUL:
-		return "btrfs";
-	case 0x794C7630UL:
-		return "overlay";
-	case 0x01021997UL:
-		return "9p";
-	case 0x6969UL:
-		return "nfs";
-	case 0x65735546UL:
-		return "fuse";
-	case 0x2FC12FC1UL:
-		return "zfs";
-	case 0x858458F6UL:
-		return "ramfs";
-	case 0xF2F52010UL:
-		return "f2fs";
-	case 0x4d44UL:
-		return "vfat";
-	case 0x62656572UL:
-		return "sysfs";
-	case 0x73717368UL:
-		return "squashfs";
-	case 0x01161970UL:
-		return "gfs2";
-	case 0xFF534D42UL:
-		return "cifs";
-	case 0x5346414FUL:
-		return "afs";
-	case 0x0BD00BD0UL:
-		return "lustre";
-	case 0x68737368UL: /* gVisor's gofer-backed files report as this */
-		return "hostfs";
-	}
-	static __thread char buf[32];
-	snprintf(buf, sizeof buf, "fs-0x%lx", (unsigned long)type);
-	return buf;
-}
-
 struct sc_fs_body_arg {
 	void (*body)(const struct sc_fs *fs);
 	const struct sc_fs *fs;
@@ -322,7 +275,7 @@ void sc_run_per_fs(void (*body)(const struct sc_fs *fs))
 				 dir, sc_errno_name(errno));
 			verdict = "skip";
 		} else {
-			fs.type = sc_fs_type_name((long)sfs.f_type);
+			fs.type = sc_fs_type_name((unsigned long)sfs.f_type);
 			struct sc_fs_body_arg arg = {body, &fs};
 			pid_t pid = sc_spawn(sc_fs_child, &arg);
 			o = sc_wait(pid, SC_TIMEOUT_MS * 3);

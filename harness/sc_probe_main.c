@@ -171,32 +171,6 @@ static void jsysctl(const char *k, const char *path)
 
 /* ---- file systems ------------------------------------------------------ */
 
-/* The same names sc_case.c gives file-system magic numbers, so the probe's
- * types and the per-file-system test points agree. */
-static const char *fs_type_name(unsigned long type, char *buf, size_t len)
-{
-	static const struct {
-		unsigned long magic;
-		const char *name;
-	} names[] = {
-	    {0x01021994UL, "tmpfs"},   {0xEF53UL, "ext4"},
-	    {0x58465342UL, "xfs"},     {0x9123683EUL, "btrfs"},
-	    {0x794C7630UL, "overlay"}, {0x01021997UL, "9p"},
-	    {0x6969UL, "nfs"},	       {0x65735546UL, "fuse"},
-	    {0x2FC12FC1UL, "zfs"},     {0x858458F6UL, "ramfs"},
-	    {0xF2F52010UL, "f2fs"},    {0x4d44UL, "vfat"},
-	    {0x62656572UL, "sysfs"},   {0x73717368UL, "squashfs"},
-	    {0x01161970UL, "gfs2"},    {0xFF534D42UL, "cifs"},
-	    {0x5346414FUL, "afs"},     {0x0BD00BD0UL, "lustre"},
-	    {0x68737368UL, "hostfs"},
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].magic == type)
-			return names[i].name;
-	snprintf(buf, len, "fs-0x%lx", type);
-	return buf;
-}
-
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape(char *s)
 {
@@ -273,7 +247,7 @@ static void jfs_members(const char *dir)
 	struct statfs sfs;
 	struct stat st;
 	char real[PATH_MAX];
-	char name[32], magic[32];
+	char magic[32];
 	if (statfs(dir, &sfs) != 0 || stat(dir, &st) != 0 ||
 	    !realpath(dir, real)) {
 		char err[300];
@@ -285,7 +259,7 @@ static void jfs_members(const char *dir)
 	}
 	unsigned long type = (unsigned long)sfs.f_type;
 	snprintf(magic, sizeof magic, "0x%lx", type);
-	jstring("type", fs_type_name(type, name, sizeof name));
+	jstring("type", sc_fs_type_name(type));
 	jstring("magic", magic);
 	struct mount m;
 	if (find_mount(real, st.st_dev, &m)) {

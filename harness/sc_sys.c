@@ -119,6 +119,31 @@ const char *sc_si_code_name(int sig, int code)
 	return buf;
 }
 
+const char *sc_fs_type_name(unsigned long magic)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} names[] = {
+	    {0x01021994UL, "tmpfs"},   {0xEF53UL, "ext4"},
+	    {0x58465342UL, "xfs"},     {0x9123683EUL, "btrfs"},
+	    {0x794C7630UL, "overlay"}, {0x01021997UL, "9p"},
+	    {0x6969UL, "nfs"},	       {0x65735546UL, "fuse"},
+	    {0x2FC12FC1UL, "zfs"},     {0x858458F6UL, "ramfs"},
+	    {0xF2F52010UL, "f2fs"},    {0x4d44UL, "vfat"},
+	    {0x62656572UL, "sysfs"},   {0x73717368UL, "squashfs"},
+	    {0x01161970UL, "gfs2"},    {0xFF534D42UL, "cifs"},
+	    {0x5346414FUL, "afs"},     {0x0BD00BD0UL, "lustre"},
+	    {0x00C0FFEEUL, "hostfs"}, /* user-mode Linux's host files */
+	};
+	static __thread char buf[32];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].magic == magic)
+			return names[i].name;
+	snprintf(buf, sizeof buf, "fs-0x%lx", magic);
+	return buf;
+}
+
 bool sc_running_on_valgrind(void)
 {
 #ifdef SC_HAVE_VALGRIND_H
