@@ -128,7 +128,13 @@ void bench_proc_install_signals(void)
 struct child_report {
 	uint64_t t_end; /* throughput: when the last message was checked */
 	uint64_t verified, bad;
+	uint64_t sleeps; /* in the timed part */
 };
+
+static uint64_t sleeps(const struct bench_mech *m, void *c)
+{
+	return m->sleeps != NULL ? m->sleeps(c) : 0;
+}
 
 static bool check(const struct bench_mech *m, const struct bench_pattern *pat,
 		  const void *msg, uint64_t i)
@@ -162,10 +168,12 @@ static void child_main(const struct bench_mech *m, void *c,
 		       const struct bench_pattern *pat, enum bench_measure what,
 		       uint64_t warm, uint64_t count, int ctl)
 {
-	struct child_report rep = {0, 0, 0};
+	struct child_report rep = {0, 0, 0, 0};
 	size_t size = pat->size;
-	uint64_t total = warm + count;
+	uint64_t total = warm + count, slept = 0;
 	for (uint64_t i = 0; i < total; i++) {
+		if (i == warm)
+			slept = sleeps(m, c);
 		if (what == BENCH_TP && i == warm) {
 			char ready = 'r';
 			put(ctl, &ready, 1);
@@ -179,6 +187,7 @@ static void child_main(const struct bench_mech *m, void *c,
 			m->send(c, 1, bench_variant(pat, REPLY(i)), size);
 	}
 	rep.t_end = bench_now_ns();
+	rep.sleeps = sleeps(m, c) - slept;
 	put(ctl, &rep, sizeof(rep));
 }
 
@@ -217,8 +226,10 @@ void bench_run_mech(const struct bench_mech *m, const struct bench_pattern *pat,
 	alarm(run_timeout);
 
 	uint64_t total = warm + count;
-	uint64_t verified = 0, bad = 0, t0 = 0, prev = 0;
+	uint64_t verified = 0, bad = 0, t0 = 0, prev = 0, slept = 0;
 	for (uint64_t i = 0; i < total; i++) {
+		if (i == warm)
+			slept = sleeps(m, c);
 		if (what == BENCH_TP) {
 			if (i == warm) {
 				char ready;
@@ -244,8 +255,10 @@ void bench_run_mech(const struct bench_mech *m, const struct bench_pattern *pat,
 			prev = now;
 		}
 	}
+	out->sleeps_parent = sleeps(m, c) - slept;
 	struct child_report rep;
 	get(ctl[0], &rep, sizeof(rep), run_desc);
+	out->sleeps_child = rep.sleeps;
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

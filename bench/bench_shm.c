@@ -53,6 +53,7 @@ struct shm_chan {
 	size_t len;
 	int backing;
 	bool spin;
+	uint64_t sleeps; /* futex waits by this process */
 	struct ring ring[2];
 };
 
@@ -76,10 +77,10 @@ static void futex_wake(uint32_t *word)
 }
 
 /* Wait until *word is no longer old. */
-static void wait_change(uint32_t *word, uint32_t old, uint32_t *waits,
-			bool spin)
+static void wait_change(struct shm_chan *c, uint32_t *word, uint32_t old,
+			uint32_t *waits)
 {
-	if (spin) {
+	if (c->spin) {
 		unsigned n = 0;
 		while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == old)
 			bench_spin_step(&n);
@@ -93,6 +94,7 @@ static void wait_change(uint32_t *word, uint32_t old, uint32_t *waits,
 		__atomic_store_n(waits, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != old)
 			break;
+		c->sleeps++;
 		futex_wait(word, old);
 	}
 	__atomic_store_n(waits, 0, __ATOMIC_RELAXED);
@@ -120,7 +122,7 @@ static void shm_send(void *cv, int dir, const void *msg, size_t size)
 			r->seen = t;
 			break;
 		}
-		wait_change(&r->ctl->tail, t, &r->ctl->prod_waits, c->spin);
+		wait_change(c, &r->ctl->tail, t, &r->ctl->prod_waits);
 		r->seen = __atomic_load_n(&r->ctl->tail, __ATOMIC_ACQUIRE);
 	}
 	memcpy(r->slots + (size_t)(r->head % r->nslots) * r->stride, msg, size);
@@ -134,8 +136,7 @@ static const void *shm_recv(void *cv, int dir, size_t size)
 	struct ring *r = &c->ring[dir];
 	(void)size;
 	if (r->seen == r->tail) {
-		wait_change(&r->ctl->head, r->tail, &r->ctl->cons_waits,
-			    c->spin);
+		wait_change(c, &r->ctl->head, r->tail, &r->ctl->cons_waits);
 		r->seen = __atomic_load_n(&r->ctl->head, __ATOMIC_ACQUIRE);
 	}
 	return r->slots + (size_t)(r->tail % r->nslots) * r->stride;
@@ -257,12 +258,18 @@ static void shm_close(void *cv, bool owner)
 	free(c);
 }
 
+static uint64_t shm_sleeps(void *cv)
+{
+	return ((struct shm_chan *)cv)->sleeps;
+}
+
 #define SHM_MECH(nm, back, sp, lab)                                            \
 	{                                                                      \
 		.name = nm, .family = "shm", .sync = sp ? "spin" : "futex",    \
 		.label = lab, .open = shm_open_chan, .send = shm_send,         \
 		.recv = shm_recv, .recv_done = shm_recv_done,                  \
-		.close = shm_close, .backing = back, .spin = sp,               \
+		.close = shm_close, .sleeps = shm_sleeps, .backing = back,     \
+		.spin = sp,                                                    \
 	}
 
 const struct bench_mech bench_shm_mechs[] = {

@@ -48,6 +48,7 @@ struct cell {
 	double *rep_med;   /* latency: per rep median, ns */
 	uint64_t verified; /* over the timed reps */
 	uint64_t bad;
+	uint64_t sleeps_parent, sleeps_child, timed; /* futex waits, messages */
 	/* summary */
 	double tp_med, tp_min, tp_max;
 	double lat_med, lat_p99, lat_rep_min, lat_rep_max;
@@ -184,6 +185,11 @@ static uint64_t run_cell(struct cell *c, int rep, uint64_t warm, uint64_t count)
 		bench_run_mech(e->m, pat, c->what, warm, count, &r);
 		verified = r.verified;
 		bad = r.bad;
+		if (rep >= 0) {
+			c->sleeps_parent += r.sleeps_parent;
+			c->sleeps_child += r.sleeps_child;
+			c->timed += count;
+		}
 		if (c->what == BENCH_TP)
 			ns = r.elapsed_ns;
 		else
@@ -423,6 +429,26 @@ static struct derived derive(int entry, int si)
 	return d;
 }
 
+/* Futex waits per timed message (throughput: sender and receiver apart;
+ * latency: both per round trip), for the mechanisms that can sleep. */
+static void json_sleeps(FILE *f, const struct cell *c)
+{
+	const struct entry *e = &entries[c->entry];
+	if (e->kind != E_MECH || e->m->sleeps == NULL || e->m->spin ||
+	    c->timed == 0)
+		return;
+	double n = (double)c->timed;
+	if (c->what == BENCH_TP)
+		fprintf(f,
+			", \"sleeps_per_msg\": {\"sender\": %.4g, "
+			"\"receiver\": %.4g}",
+			(double)c->sleeps_parent / n,
+			(double)c->sleeps_child / n);
+	else
+		fprintf(f, ", \"sleeps_per_rtt\": %.4g",
+			(double)(c->sleeps_parent + c->sleeps_child) / n);
+}
+
 static void write_json(const char *path, const char *env_json)
 {
 	FILE *f = fopen(path, "w");
@@ -471,7 +497,9 @@ static void write_json(const char *path, const char *env_json)
 				for (int r = 0; r < opt.reps; r++)
 					fprintf(f, "%s%.6g", r ? ", " : "",
 						tp->tp[r]);
-				fprintf(f, "]}");
+				fprintf(f, "]");
+				json_sleeps(f, tp);
+				fprintf(f, "}");
 				ver += tp->verified;
 				bad += tp->bad;
 			}
@@ -482,12 +510,14 @@ static void write_json(const char *path, const char *env_json)
 				    "\"p99_ns\": %.6g, "
 				    "\"rep_median_min_ns\": %.6g, "
 				    "\"rep_median_max_ns\": %.6g, "
-				    "\"samples\": %llu, \"warm\": %llu}",
+				    "\"samples\": %llu, \"warm\": %llu",
 				    lat->lat_med, lat->lat_p99,
 				    lat->lat_rep_min, lat->lat_rep_max,
 				    (unsigned long long)(lat->count *
 							 (uint64_t)opt.reps),
 				    (unsigned long long)lat->warm);
+				json_sleeps(f, lat);
+				fprintf(f, "}");
 				ver += lat->verified;
 				bad += lat->bad;
 			}

@@ -109,6 +109,8 @@ struct bench_mech {
 	const void *(*recv)(void *c, int dir, size_t size);
 	void (*recv_done)(void *c, int dir);
 	void (*close)(void *c, bool owner);
+	/* How often this process slept waiting (futex waits); may be NULL. */
+	uint64_t (*sleeps)(void *c);
 	int backing; /* shm: enum bench_backing; kernel: its kind */
 	bool spin;   /* shm: spin (true) or futex (false) */
 	bool nodata;
@@ -120,6 +122,8 @@ struct bench_run {
 	float *samples;	     /* latency: count round-trip times, ns */
 	uint64_t verified;   /* messages whose checksum was checked */
 	uint64_t bad;	     /* of which wrong */
+	/* timed part: times the parent (sender) and child slept waiting */
+	uint64_t sleeps_parent, sleeps_child;
 };
 
 /* CPU placement for both processes, set once (-1: none). */
