@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -161,6 +162,43 @@ static void get(int fd, void *buf, size_t n, const char *what)
 			  r < 0 ? strerror(errno) : "it exited");
 }
 
+/*
+ * Before each run, a short cache-line ping-pong between the two processes
+ * (PROBE round trips, well under a millisecond): where the two CPUs sit
+ * relative to each other can change while we run (a virtual machine's CPUs
+ * are moved by the host), and each run records the placement it had.
+ */
+#define PROBE 200
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+static void probe(uint64_t *line, bool parent, float *rtt)
+{
+	uint64_t prev = bench_now_ns();
+	float s[PROBE];
+	for (uint64_t i = 0; i < PROBE; i++) {
+		unsigned n = 0;
+		if (parent)
+			__atomic_store_n(line, 2 * i + 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(line, __ATOMIC_ACQUIRE) <
+		       2 * i + 1 + parent)
+			bench_spin_step(&n);
+		if (!parent)
+			__atomic_store_n(line, 2 * i + 2, __ATOMIC_RELEASE);
+		uint64_t now = bench_now_ns();
+		s[i] = (float)(now - prev);
+		prev = now;
+	}
+	if (rtt == NULL)
+		return;
+	qsort(s, PROBE, sizeof(s[0]), cmp_float);
+	*rtt = s[PROBE / 2];
+}
+
 /* The reply to request i is variant i + 3: not the request echoed back. */
 #define REPLY(i) ((i) + 3)
 
@@ -199,6 +237,12 @@ void bench_run_mech(const struct bench_mech *m, const struct bench_pattern *pat,
 	snprintf(run_desc, sizeof(run_desc), "%s, %zu B, %s", m->name, size,
 		 what == BENCH_TP ? "throughput" : "latency");
 	void *c = m->open(m, size, what);
+	uint64_t *line =
+	    mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (line == MAP_FAILED)
+		bench_die("mmap: %s", strerror(errno));
+	*line = 0;
 	int ctl[2];
 	if (pipe2(ctl, O_CLOEXEC) != 0)
 		bench_die("pipe: %s", strerror(errno));
@@ -217,6 +261,7 @@ void bench_run_mech(const struct bench_mech *m, const struct bench_pattern *pat,
 		alarm(0);
 		close(ctl[0]);
 		bench_pin(cpus[1]);
+		probe(line, false, NULL);
 		child_main(m, c, pat, what, warm, count, ctl[1]);
 		m->close(c, false);
 		_exit(0);
@@ -224,6 +269,8 @@ void bench_run_mech(const struct bench_mech *m, const struct bench_pattern *pat,
 	child_pid = pid;
 	close(ctl[1]);
 	alarm(run_timeout);
+	probe(line, true, &out->line_rtt_ns);
+	munmap(line, (size_t)sysconf(_SC_PAGESIZE));
 
 	uint64_t total = warm + count;
 	uint64_t verified = 0, bad = 0, t0 = 0, prev = 0, slept = 0;

@@ -49,6 +49,7 @@ struct cell {
 	uint64_t verified; /* over the timed reps */
 	uint64_t bad;
 	uint64_t sleeps_parent, sleeps_child, timed; /* futex waits, messages */
+	float *line_rtt; /* per rep: the line round trip just before the run */
 	/* summary */
 	double tp_med, tp_min, tp_max;
 	double lat_med, lat_p99, lat_rep_min, lat_rep_max;
@@ -186,6 +187,7 @@ static uint64_t run_cell(struct cell *c, int rep, uint64_t warm, uint64_t count)
 		verified = r.verified;
 		bad = r.bad;
 		if (rep >= 0) {
+			c->line_rtt[rep] = r.line_rtt_ns;
 			c->sleeps_parent += r.sleeps_parent;
 			c->sleeps_child += r.sleeps_child;
 			c->timed += count;
@@ -429,6 +431,18 @@ static struct derived derive(int entry, int si)
 	return d;
 }
 
+/* Each repetition's cache-line round trip taken just before its run: the
+ * two CPUs' placement at that time. */
+static void json_line_rtt(FILE *f, const struct cell *c)
+{
+	if (entries[c->entry].kind != E_MECH)
+		return;
+	fprintf(f, ", \"line_rtt_ns\": [");
+	for (int r = 0; r < opt.reps; r++)
+		fprintf(f, "%s%.0f", r ? ", " : "", c->line_rtt[r]);
+	fprintf(f, "]");
+}
+
 /* Futex waits per timed message (throughput: sender and receiver apart;
  * latency: both per round trip), for the mechanisms that can sleep. */
 static void json_sleeps(FILE *f, const struct cell *c)
@@ -498,6 +512,7 @@ static void write_json(const char *path, const char *env_json)
 					fprintf(f, "%s%.6g", r ? ", " : "",
 						tp->tp[r]);
 				fprintf(f, "]");
+				json_line_rtt(f, tp);
 				json_sleeps(f, tp);
 				fprintf(f, "}");
 				ver += tp->verified;
@@ -729,6 +744,8 @@ static void make_cells(void)
 						      sizeof(double));
 				c->rep_med = bench_xmalloc((size_t)opt.reps *
 							   sizeof(double));
+				c->line_rtt = bench_xmalloc((size_t)opt.reps *
+							    sizeof(float));
 			}
 }
 
@@ -776,6 +793,10 @@ static char *env_json(int ncpu_found, const int cpu[2],
 	struct bench_kernel_limits kl;
 	uname(&u);
 	read_line("/proc/cpuinfo", "model name", model, sizeof(model));
+	/* The CPU flag a hypervisor sets for its guests. */
+	char flags[4096];
+	read_line("/proc/cpuinfo", "flags", flags, sizeof(flags));
+	bool virt = strstr(flags, " hypervisor") != NULL;
 	bench_kernel_limits(&kl);
 	char place[160];
 	if (ncpu_found >= 2)
@@ -807,7 +828,7 @@ static char *env_json(int ncpu_found, const int cpu[2],
 	    buf, sizeof(buf),
 	    "  \"mode\": \"%s\",\n  \"date\": \"%s\",\n"
 	    "  \"machine\": {\"kernel\": \"%s %s\", \"cpu_model\": \"%s\", "
-	    "\"cpus_online\": %ld, \"page_size\": %ld,\n"
+	    "\"cpus_online\": %ld, \"page_size\": %ld, \"virtual\": %s,\n"
 	    "    \"placement\": \"%s\", \"distinct_cpus\": %s,\n"
 	    "    \"loadavg_start\": \"%s\", \"loadavg_end\": \"%s\",\n"
 	    "    \"other_load\": %.3f, \"steal\": %.3f, "
@@ -820,7 +841,7 @@ static char *env_json(int ncpu_found, const int cpu[2],
 	    "    \"pipe_buf\": %ld, \"sock_sndbuf\": %ld, \"msgmax\": %ld, "
 	    "\"msgmnb\": %ld, \"mq_msgsize\": %ld, \"mq_maxmsg\": %ld},\n",
 	    opt.quick ? "quick" : "full", ts, u.sysname, u.release, model,
-	    online, sysconf(_SC_PAGESIZE), place,
+	    online, sysconf(_SC_PAGESIZE), virt ? "true" : "false", place,
 	    ncpu_found >= 2 ? "true" : "false", load0, load1,
 	    other < 0 ? 0 : other, steal, wall, ours, opt.reps,
 	    opt.reps_planned, opt.budget, opt.target_ms, sizes,
@@ -939,6 +960,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ncells; i++) {
 		free(cells[i].tp);
 		free(cells[i].rep_med);
+		free(cells[i].line_rtt);
 		free(cells[i].samples);
 	}
 	free(cells);

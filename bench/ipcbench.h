@@ -124,6 +124,7 @@ struct bench_run {
 	uint64_t bad;	     /* of which wrong */
 	/* timed part: times the parent (sender) and child slept waiting */
 	uint64_t sleeps_parent, sleeps_child;
+	float line_rtt_ns; /* a cache line's round trip just before the run */
 };
 
 /* CPU placement for both processes, set once (-1: none). */

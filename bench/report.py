@@ -258,6 +258,31 @@ def ratios_table(d):
     return "\n".join(out) + "\n"
 
 
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def placement_split(d, mech, size):
+    """The repetitions of mech's throughput at size, by the cache-line
+    round trip measured just before each: (threshold, near, far) lists of
+    bytes/s, or None.  Far: more than twice the run's median round trip
+    (the two CPUs were moved apart)."""
+    r = d.get(mech, size)
+    if not r or "line_rtt_ns" not in r.get("tp", {}):
+        return None
+    allr = [x for row in d.doc["results"]
+            for x in row.get("tp", {}).get("line_rtt_ns", []) if x > 0]
+    if not allr:
+        return None
+    thr = 2 * median(allr)
+    pairs = list(zip(r["tp"]["line_rtt_ns"], r["tp"]["reps"]))
+    near = [bw for rtt, bw in pairs if rtt <= thr]
+    far = [bw for rtt, bw in pairs if rtt > thr]
+    return thr, near, far
+
+
 def sleep_range(vals):
     if not vals:
         return "some"
@@ -408,9 +433,11 @@ def verdict(d):
             "the kernel, exactly like a pipe reader; the round trip (%s us) "
             "is then the scheduler's wake-up, twice, as for the pipe (%s us). "
             "Shared memory saves the copies and the system calls that are "
-            "cheap, not the wake-up that is dear. On a virtual machine "
-            "waking an idle virtual CPU is an exit to the hypervisor, which "
-            "makes wake-ups dearer still." % (us(fx_lat), us(pipe_lat)))
+            "cheap, not the wake-up that is dear.%s" % (
+                us(fx_lat), us(pipe_lat),
+                " This machine is a virtual machine: waking an idle virtual "
+                "CPU goes through the hypervisor, which makes wake-ups "
+                "dearer still." if m.get("virtual") else ""))
         not_held = [s for (c, _, _), s in zip(judged[("futex", "tp")],
                                               d.sizes) if c != "holds"]
         per = {}
@@ -507,6 +534,24 @@ def verdict(d):
                     frf["tp"]["sleeps_per_msg"].values())
                 if "sleeps_per_msg" in frf["tp"] else "",
                 us(fx_lat / 2), copy_us, size_str(big)))
+    sp = placement_split(d, HEAD["spin"], big)
+    if sp and sp[1] and sp[2]:
+        thr, near, far = sp
+        slower = median(far) * 1.5 < median(near)
+        out.append(
+            "- Placement: the two CPUs were not always equally close. "
+            "Before each run a short cache-line ping-pong measured their "
+            "distance: in %d of %d repetitions at %s the line's round trip "
+            "was at most %.0f ns and %s moved %s/s (median; best %s/s); in "
+            "the other %d it was longer and it moved %s/s. %s" % (
+                len(near), len(near) + len(far), size_str(big), thr,
+                HEAD["spin"], si(median(near), "B"), si(max(near), "B"),
+                len(far), si(median(far), "B"),
+                ("The farther apart, the slower every line crosses.%s" % (
+                    " On a virtual machine the host places the virtual CPUs "
+                    "and can move them while we run." if m.get("virtual")
+                    else "")) if slower else
+                "Here the placement does not explain the spread."))
     spin_fails = [s for meas in ("tp", "lat")
                   for (c, _, _), s in zip(judged[("spin", meas)], d.sizes)
                   if c == "fails"]
