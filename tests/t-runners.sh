@@ -147,6 +147,14 @@ for v in "$top/ci/github/validate" "$top/ci/lava/validate"; do
 	fi
 done
 
+# The environments leave the machine as they found it: runsc gives its
+# stdio to its unprivileged user, which must never be the host's /dev/null.
+if [ "$(stat -c '%U %F' /dev/null)" = "root character special file" ]; then
+	ok "/dev/null still root's character device"
+else
+	bad "/dev/null changed: $(ls -l /dev/null)"
+fi
+
 # Nothing of the environments survives them.
 left=$(pgrep -f 'linux\.uml|runsc-sandbox|runsc-gofer' 2>/dev/null | head -n 3)
 if [ -z "$left" ]; then
