@@ -150,7 +150,7 @@ while read -r prog case; do
 		passed | skipped*)
 			why="${why:+$why; }fails only under valgrind: $result" ;;
 		*)
-			echo "note: $prog:$case fails without valgrind too (the suite's failure, not valgrind's): $native" ;;
+			echo "note: $prog:$case fails without valgrind too (a recorded deviation or a suite failure, ci/run-suite reports it; not valgrind's): $native" ;;
 		esac
 		;;
 	esac
