@@ -8,8 +8,8 @@
 # sweeps after its run, which would hide exactly these leaks).
 #
 # As root the run gets namespaces of its own (IPC, mount, PID) with a fresh
-# /dev/shm, a private /tmp on the same file system as the real one, and its
-# own /proc: other runs on the machine can neither add to nor hide what
+# /dev/shm, a private TMPDIR and state directory (on the same file system
+# as /tmp), and its own /proc: other runs on the machine can neither add to nor hide what
 # this run leaves, and a stray process shows in its PID namespace.  Without
 # them (not root, or unshare refused) the snapshots are of the host, and
 # another run at the same time could show up as a false leak.
@@ -35,7 +35,8 @@ snapshot() {
 	{
 		ipcs -m | awk '$1 ~ /^0x/ { print "sysv-segment key=" $1 " id=" $2 " owner=" $3 " perms=" $4 " bytes=" $5 " nattch=" $6 }'
 		find /dev/shm -mindepth 1 -maxdepth 1 | sed 's|^|dev-shm |'
-		find "${TMPDIR:-/tmp}" -mindepth 1 -maxdepth 1 -name 'shmconform*' |
+		find "${TMPDIR:-/tmp}" /tmp -mindepth 1 -maxdepth 1 \
+			-name 'shmconform*' ! -name 'shmconform-state' |
 			sed 's|^|tmp |'
 		find "${SHMCONFORM_STATE:-/tmp/shmconform-state}" -type f 2>/dev/null |
 			sed 's|^|ledger |'
@@ -49,7 +50,9 @@ if [ "${1:-}" = --inside ]; then
 	out=$2 isolated=$3
 	if [ "$isolated" = yes ]; then
 		mount -t tmpfs -o mode=1777 tmpfs /dev/shm || exit 3
-		mount --bind "$out/tmp" /tmp || exit 3
+		# A private temporary directory and state directory, not a new
+		# /tmp: the checkout itself may live under /tmp.
+		export TMPDIR="$out/tmp" SHMCONFORM_STATE="$out/state"
 	fi
 	snapshot "$out/before"
 	fs=${TMPDIR:-/tmp}:/dev/shm
@@ -68,7 +71,6 @@ fi
 
 # ---- outside ------------------------------------------------------------
 SHMCONFORM_BUILD=$build "$top/ci/build" || die "the build failed"
-# Not under /tmp: /tmp is replaced inside the mount namespace.
 out=$(mktemp -d "$build/t-leaks.XXXXXX") || die "mktemp failed"
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
