@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -315,6 +316,83 @@ SC_FS_CASE(file_change_hidden_in_written_private_page, MAP_PRIVATE, SC_OBSERVED,
 	SC_CHECK_OK(close(fd));
 }
 
+/* ---- anonymous private memory across fork ------------------------------ */
+
+struct anon_fork {
+	unsigned char *p;
+	size_t len;
+	struct sc_event written, checked;
+};
+
+static unsigned char *map_anon_private_marked(size_t len)
+{
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	SC_CHECK_MAP(p);
+	sc_fill_mark(p, 0, len);
+	return p;
+}
+
+static void anon_child_writes(void *arg)
+{
+	struct anon_fork *a = arg;
+	memset(a->p, 0, a->len);
+	sc_event_post(&a->written);
+	sc_event_wait(&a->checked, "the parent's check");
+}
+
+/* Detects: MAP_PRIVATE|MAP_ANONYMOUS memory shared with a forked child
+ * (the child's write reaching the parent). */
+SC_CASE(
+    anonymous_private_child_write_invisible_to_parent, MAP_PRIVATE, SC_POSIX,
+    "A child's write to inherited MAP_PRIVATE|MAP_ANONYMOUS memory does not "
+    "show in the parent")
+{
+	struct anon_fork a = {.len = 2 * sc_page_size()};
+	a.p = map_anon_private_marked(a.len);
+	sc_event_init(&a.written);
+	sc_event_init(&a.checked);
+	pid_t pid = sc_spawn(anon_child_writes, &a);
+	sc_event_child_posts(&a.written);
+	sc_event_wait_child(&a.written, pid, "the child's write");
+	SC_CHECK_MEM(
+	    a.p, SC_WANT_MARK_AT(0), a.len,
+	    "the parent's anonymous MAP_PRIVATE memory after the child "
+	    "zeroed its inherited copy");
+	sc_event_post(&a.checked);
+	sc_wait_ok(pid);
+	sc_event_release(&a.written);
+	sc_event_release(&a.checked);
+	SC_CHECK_OK(munmap(a.p, a.len));
+}
+
+static void anon_child_checks(void *arg)
+{
+	struct anon_fork *a = arg;
+	sc_event_wait(&a->written, "the parent's write");
+	SC_CHECK_MEM(a->p, SC_WANT_MARK_AT(0), a->len,
+		     "the child's inherited anonymous MAP_PRIVATE memory after "
+		     "the parent zeroed its own");
+}
+
+/* Detects: MAP_PRIVATE|MAP_ANONYMOUS memory shared with a forked child
+ * (the parent's write reaching the child). */
+SC_CASE(anonymous_private_parent_write_invisible_to_child, MAP_PRIVATE,
+	SC_POSIX,
+	"A parent's write to MAP_PRIVATE|MAP_ANONYMOUS memory after fork does "
+	"not show in the child")
+{
+	struct anon_fork a = {.len = 2 * sc_page_size()};
+	a.p = map_anon_private_marked(a.len);
+	sc_event_init(&a.written);
+	pid_t pid = sc_spawn(anon_child_checks, &a);
+	memset(a.p, 0, a.len);
+	sc_event_post(&a.written);
+	sc_wait_ok(pid);
+	sc_event_close(&a.written);
+	SC_CHECK_OK(munmap(a.p, a.len));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, private_write_invisible_to_other_process_mapping_file);
@@ -326,5 +404,7 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, private_write_not_written_by_munmap);
 	SC_ADD(tp, file_change_shows_in_unwritten_private_page);
 	SC_ADD(tp, file_change_hidden_in_written_private_page);
+	SC_ADD(tp, anonymous_private_child_write_invisible_to_parent);
+	SC_ADD(tp, anonymous_private_parent_write_invisible_to_child);
 	return atf_no_error();
 }

@@ -284,6 +284,10 @@ void sc_pread_all(int fd, void *buf, size_t len, off_t off);
  * is private to the case's user (0600): a child that dropped privileges
  * cannot write it, so its parent tracks what it makes (sc_shm_track). */
 void sc_track_shmid(int shmid);
+/* The same, returning false (errno set) instead of failing the case: for a
+ * call that was meant to fail, whose own failure must be the one reported
+ * (a privilege-dropped child cannot write the case's ledger). */
+bool sc_try_track_shmid(int shmid);
 /* A key that no other software or concurrent run uses: caller must still
  * create it with IPC_CREAT|IPC_EXCL (sc_shmget_unique does). */
 int sc_shmget_unique(size_t size, int mode, key_t *key);

@@ -84,7 +84,7 @@ static void sc_proc_identity(pid_t pid, char *buf, size_t len)
 	snprintf(buf, len, "%d %llu %s", (int)pid, start, ns);
 }
 
-void sc_ledger_add(const char *kind, const char *what)
+bool sc_ledger_try_add(const char *kind, const char *what)
 {
 	char line[PATH_MAX + 64];
 	int n = snprintf(line, sizeof line, "%s %s\n", kind, what);
@@ -100,26 +100,32 @@ void sc_ledger_add(const char *kind, const char *what)
 			break;
 	}
 	if (fd < 0)
-		SC_FAIL("harness: cannot write the ledger %s: %s",
-			sc_ledger_path(), sc_errno_name(errno));
+		return false;
 	struct stat sb;
-	if (fstat(fd, &sb) != 0 || sb.st_uid != geteuid())
-		SC_FAIL("harness: the ledger %s exists and is not ours: "
-			"refusing to use it",
-			sc_ledger_path());
-	if (sb.st_size == 0) {
+	bool ok = fstat(fd, &sb) == 0 && sb.st_uid == geteuid();
+	if (!ok)
+		errno = EPERM; /* someone else's file: never write into it */
+	if (ok && sb.st_size == 0) {
 		char owner[160], id[128];
 		sc_proc_identity(sc_st.top_pid ? sc_st.top_pid : getpid(), id,
 				 sizeof id);
 		int m = snprintf(owner, sizeof owner, "owner %s\n", id);
-		if (write(fd, owner, (size_t)m) != m)
-			SC_FAIL("harness: ledger write: %s",
-				sc_errno_name(errno));
+		ok = write(fd, owner, (size_t)m) == m;
 	}
 	/* One write with O_APPEND: children append without tearing lines. */
-	if (write(fd, line, (size_t)n) != n)
-		SC_FAIL("harness: ledger write: %s", sc_errno_name(errno));
+	if (ok)
+		ok = write(fd, line, (size_t)n) == n;
+	int saved = errno;
 	close(fd);
+	errno = saved;
+	return ok;
+}
+
+void sc_ledger_add(const char *kind, const char *what)
+{
+	if (!sc_ledger_try_add(kind, what))
+		SC_FAIL("harness: cannot write the ledger %s (%s %s): %s",
+			sc_ledger_path(), kind, what, sc_errno_name(errno));
 }
 
 static int sc_rm_one(const char *path, const struct stat *sb, int flag,
@@ -373,16 +379,22 @@ void sc_pread_all(int fd, void *buf, size_t len, off_t off)
 
 /* ---- System V and POSIX names ------------------------------------------ */
 
-void sc_track_shmid(int shmid)
+bool sc_try_track_shmid(int shmid)
 {
 	long long key;
 	int cpid;
 	if (!sc_shm_identity(shmid, &key, &cpid))
-		SC_FAIL("harness: segment %d to track is not found: %s", shmid,
-			sc_errno_name(errno));
+		return false;
 	char what[96];
 	snprintf(what, sizeof what, "%d %lld %d", shmid, key, cpid);
-	sc_ledger_add("shm", what);
+	return sc_ledger_try_add("shm", what);
+}
+
+void sc_track_shmid(int shmid)
+{
+	if (!sc_try_track_shmid(shmid))
+		SC_FAIL("harness: cannot track segment %d for its cleanup: %s",
+			shmid, sc_errno_name(errno));
 }
 
 int sc_shmget_unique(size_t size, int mode, key_t *key)

@@ -40,8 +40,10 @@ void sc_kill_children(void);
 void sc_ledger_release(void);
 /* The ledger path the case writes; created on first use. */
 const char *sc_ledger_path(void);
-/* Append one line to the ledger. */
+/* Append one line to the ledger; the try form returns false (errno set)
+ * instead of failing the case. */
 void sc_ledger_add(const char *kind, const char *what);
+bool sc_ledger_try_add(const char *kind, const char *what);
 /* Undo everything a ledger lists. */
 int sc_ledger_process(const char *path);
 /* Remember where the ledger is, for the cleanup routine (in the cwd). */
