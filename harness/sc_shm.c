@@ -120,28 +120,12 @@ int sc_shm_new(size_t size, int mode)
 
 int sc_shm_new_keyed(size_t size, int mode, key_t *key)
 {
-	for (int tries = 0; tries < 64; tries++) {
-		unsigned int r;
-		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-			r = (unsigned int)getpid() * 2654435761u +
-			    (unsigned)tries;
-		/* Same key space as sc_shmget_unique: 0x5C prefix, random
-		 * low bits; IPC_EXCL proves no one else holds it. */
-		key_t k = (key_t)(0x5C000000u | (r & 0x00FFFFFFu));
-		int id = shmget(k, size, IPC_CREAT | IPC_EXCL | mode);
-		if (id >= 0) {
-			sc_shm_track(id, k, getpid());
-			*key = k;
-			return id;
-		}
-		if (errno != EEXIST)
-			SC_FAIL("shmget(0x%08x, %zu, IPC_CREAT|IPC_EXCL|0%o): "
-				"expected a new segment, observed failure "
-				"with %s",
-				(unsigned)k, size, (unsigned)mode,
-				sc_errno_name(errno));
-	}
-	SC_FAIL("harness: 64 random keys all existed (EEXIST)");
+	int id = sc_shmget_unique(size, mode, key);
+	if (id < 0)
+		SC_FAIL("shmget(<unique key>, %zu, IPC_CREAT|IPC_EXCL|0%o): "
+			"expected a new segment, observed failure with %s",
+			size, (unsigned)mode, sc_errno_name(errno));
+	return id;
 }
 
 void sc_shm_stat(int id, struct shmid_ds *ds)
