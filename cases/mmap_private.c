@@ -33,39 +33,11 @@ static unsigned char *map_private_rw(int fd, size_t len)
 	return p;
 }
 
-struct peer {
-	const char *path;
-	size_t len;
-	unsigned char *p; /* the mapping under test (fork cases) */
-	struct sc_event ready;
-	struct sc_event written;
-	struct sc_event checked;
-};
-
-static void peer_start(struct peer *pr, const char *path, size_t len,
-		       unsigned char *p)
-{
-	pr->path = path;
-	pr->len = len;
-	pr->p = p;
-	sc_event_init(&pr->ready);
-	sc_event_init(&pr->written);
-	sc_event_init(&pr->checked);
-}
-
-static void peer_finish(struct peer *pr, pid_t pid)
-{
-	sc_wait_ok(pid);
-	sc_event_release(&pr->ready);
-	sc_event_release(&pr->written);
-	sc_event_release(&pr->checked);
-}
-
 /* Maps the file MAP_SHARED by its own descriptor (the most direct view of
  * the file there is) before the write, checks it after. */
 static void peer_maps_file(void *arg)
 {
-	struct peer *pr = arg;
+	struct sc_peer *pr = arg;
 	int fd = sc_open_path(pr->path, O_RDONLY);
 	unsigned char *q = mmap(NULL, pr->len, PROT_READ, MAP_SHARED, fd, 0);
 	SC_CHECK_MAP(q);
@@ -91,8 +63,8 @@ SC_FS_CASE(private_write_invisible_to_other_process_mapping_file, MAP_PRIVATE,
 	char path[PATH_MAX];
 	int fd = sc_tmpfile(fs, 2 * page, path);
 	unsigned char *p = map_private_rw(fd, 2 * page);
-	struct peer pr;
-	peer_start(&pr, path, 2 * page, NULL);
+	struct sc_peer pr;
+	sc_peer_start(&pr, path, 2 * page, NULL);
 	pid_t pid = sc_spawn(peer_maps_file, &pr);
 	sc_event_child_posts(&pr.ready);
 	sc_event_wait_child(&pr.ready, pid, "the peer to map the file");
@@ -101,7 +73,7 @@ SC_FS_CASE(private_write_invisible_to_other_process_mapping_file, MAP_PRIVATE,
 	SC_CHECK_MEM(p + span_off(), SC_WANT_MARK_AT(span_off()), SPAN,
 		     "the MAP_PRIVATE mapping after writing it");
 	sc_event_post(&pr.written);
-	peer_finish(&pr, pid);
+	sc_peer_finish(&pr, pid);
 	SC_CHECK_OK(munmap(p, 2 * page));
 	SC_CHECK_OK(close(fd));
 }
@@ -109,7 +81,7 @@ SC_FS_CASE(private_write_invisible_to_other_process_mapping_file, MAP_PRIVATE,
 /* The forked child: uses the inherited MAP_PRIVATE mapping pr->p. */
 static void child_checks_unchanged(void *arg)
 {
-	struct peer *pr = arg;
+	struct sc_peer *pr = arg;
 	size_t off = span_off();
 	/* Read the range before the parent writes: the pages are shared
 	 * copy-on-write from here on. */
@@ -131,14 +103,14 @@ SC_FS_CASE(parent_write_after_fork_invisible_to_child, MAP_PRIVATE, SC_POSIX,
 	char path[PATH_MAX];
 	int fd = sc_tmpfile(fs, 2 * page, path);
 	unsigned char *p = map_private_rw(fd, 2 * page);
-	struct peer pr;
-	peer_start(&pr, path, 2 * page, p);
+	struct sc_peer pr;
+	sc_peer_start(&pr, path, 2 * page, p);
 	pid_t pid = sc_spawn(child_checks_unchanged, &pr);
 	sc_event_child_posts(&pr.ready);
 	sc_event_wait_child(&pr.ready, pid, "the child to read its mapping");
 	sc_fill_mark(p + span_off(), span_off(), SPAN);
 	sc_event_post(&pr.written);
-	peer_finish(&pr, pid);
+	sc_peer_finish(&pr, pid);
 	SC_CHECK_MEM(p + span_off(), SC_WANT_MARK_AT(span_off()), SPAN,
 		     "the parent's own MAP_PRIVATE mapping after its write");
 	SC_CHECK_OK(munmap(p, 2 * page));
@@ -147,7 +119,7 @@ SC_FS_CASE(parent_write_after_fork_invisible_to_child, MAP_PRIVATE, SC_POSIX,
 
 static void child_writes(void *arg)
 {
-	struct peer *pr = arg;
+	struct sc_peer *pr = arg;
 	size_t off = span_off();
 	sc_fill_mark(pr->p + off, off, SPAN);
 	SC_CHECK_MEM(pr->p + off, SC_WANT_MARK_AT(off), SPAN,
@@ -170,8 +142,8 @@ SC_FS_CASE(child_write_invisible_to_parent, MAP_PRIVATE, SC_POSIX,
 	 * physical pages, the case copy-on-write must handle. */
 	SC_CHECK_MEM(p + span_off(), SC_WANT_PATTERN_AT(span_off()), SPAN,
 		     "the parent's MAP_PRIVATE mapping before fork");
-	struct peer pr;
-	peer_start(&pr, path, 2 * page, p);
+	struct sc_peer pr;
+	sc_peer_start(&pr, path, 2 * page, p);
 	pid_t pid = sc_spawn(child_writes, &pr);
 	sc_event_child_posts(&pr.written);
 	sc_event_wait_child(&pr.written, pid, "the child's write");
@@ -179,14 +151,14 @@ SC_FS_CASE(child_write_invisible_to_parent, MAP_PRIVATE, SC_POSIX,
 		     "the parent's MAP_PRIVATE mapping after the child wrote "
 		     "its inherited copy");
 	sc_event_post(&pr.checked);
-	peer_finish(&pr, pid);
+	sc_peer_finish(&pr, pid);
 	SC_CHECK_OK(munmap(p, 2 * page));
 	SC_CHECK_OK(close(fd));
 }
 
 static void child_sees_marks(void *arg)
 {
-	struct peer *pr = arg;
+	struct sc_peer *pr = arg;
 	size_t off = span_off();
 	SC_CHECK_MEM(pr->p + off, SC_WANT_MARK_AT(off), SPAN,
 		     "the child's inherited MAP_PRIVATE mapping, written by "
@@ -203,9 +175,9 @@ SC_FS_CASE(parent_write_before_fork_visible_to_child, MAP_PRIVATE, SC_POSIX,
 	int fd = sc_tmpfile(fs, 2 * page, path);
 	unsigned char *p = map_private_rw(fd, 2 * page);
 	sc_fill_mark(p + span_off(), span_off(), SPAN);
-	struct peer pr;
-	peer_start(&pr, path, 2 * page, p);
-	peer_finish(&pr, sc_spawn(child_sees_marks, &pr));
+	struct sc_peer pr;
+	sc_peer_start(&pr, path, 2 * page, p);
+	sc_peer_finish(&pr, sc_spawn(child_sees_marks, &pr));
 	SC_CHECK_OK(munmap(p, 2 * page));
 	SC_CHECK_OK(close(fd));
 }

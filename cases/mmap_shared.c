@@ -31,33 +31,10 @@ static unsigned char *map_shared_rw(int fd, size_t len)
 	return p;
 }
 
-/* A second process with a mapping (or a descriptor) of its own. */
-struct peer {
-	const char *path;
-	size_t len;
-	struct sc_event ready;	 /* the peer has its own view of the file */
-	struct sc_event written; /* the writer has written */
-};
-
-static void peer_start(struct peer *pr, const char *path, size_t len)
-{
-	pr->path = path;
-	pr->len = len;
-	sc_event_init(&pr->ready);
-	sc_event_init(&pr->written);
-}
-
-static void peer_finish(struct peer *pr, pid_t pid)
-{
-	sc_wait_ok(pid);
-	sc_event_release(&pr->ready);
-	sc_event_release(&pr->written);
-}
-
 /* Maps the file by its own descriptor before the write, checks after. */
 static void peer_maps_file(void *arg)
 {
-	struct peer *pr = arg;
+	struct sc_peer *pr = arg;
 	int fd = sc_open_path(pr->path, O_RDONLY);
 	unsigned char *q = mmap(NULL, pr->len, PROT_READ, MAP_SHARED, fd, 0);
 	SC_CHECK_MAP(q);
@@ -83,14 +60,14 @@ SC_FS_CASE(write_seen_by_other_process_mapping_file, MAP_SHARED, SC_POSIX,
 	char path[PATH_MAX];
 	int fd = sc_tmpfile(fs, 2 * page, path);
 	unsigned char *p = map_shared_rw(fd, 2 * page);
-	struct peer pr;
-	peer_start(&pr, path, 2 * page);
+	struct sc_peer pr;
+	sc_peer_start(&pr, path, 2 * page, NULL);
 	pid_t pid = sc_spawn(peer_maps_file, &pr);
 	sc_event_child_posts(&pr.ready);
 	sc_event_wait_child(&pr.ready, pid, "the peer to map the file");
 	sc_fill_mark(p + span_off(), span_off(), SPAN);
 	sc_event_post(&pr.written);
-	peer_finish(&pr, pid);
+	sc_peer_finish(&pr, pid);
 	SC_CHECK_OK(munmap(p, 2 * page));
 	SC_CHECK_OK(close(fd));
 }
@@ -98,7 +75,7 @@ SC_FS_CASE(write_seen_by_other_process_mapping_file, MAP_SHARED, SC_POSIX,
 /* Opens the file before the write, read(2)s it after; maps nothing. */
 static void peer_reads_file(void *arg)
 {
-	struct peer *pr = arg;
+	struct sc_peer *pr = arg;
 	int fd = sc_open_path(pr->path, O_RDONLY);
 	size_t off = span_off();
 	unsigned char buf[SPAN];
@@ -121,14 +98,14 @@ SC_FS_CASE(write_seen_by_read_in_other_process_before_msync, MAP_SHARED,
 	char path[PATH_MAX];
 	int fd = sc_tmpfile(fs, 2 * page, path);
 	unsigned char *p = map_shared_rw(fd, 2 * page);
-	struct peer pr;
-	peer_start(&pr, path, 2 * page);
+	struct sc_peer pr;
+	sc_peer_start(&pr, path, 2 * page, NULL);
 	pid_t pid = sc_spawn(peer_reads_file, &pr);
 	sc_event_child_posts(&pr.ready);
 	sc_event_wait_child(&pr.ready, pid, "the reader to open the file");
 	sc_fill_mark(p + span_off(), span_off(), SPAN);
 	sc_event_post(&pr.written);
-	peer_finish(&pr, pid);
+	sc_peer_finish(&pr, pid);
 	SC_CHECK_OK(munmap(p, 2 * page));
 	SC_CHECK_OK(close(fd));
 }

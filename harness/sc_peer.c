@@ -55,3 +55,22 @@ void sc_event_release(struct sc_event *ev)
 			ev->fd[i] = -1;
 		}
 }
+
+void sc_peer_start(struct sc_peer *pr, const char *path, size_t len,
+		   unsigned char *p)
+{
+	pr->path = path;
+	pr->len = len;
+	pr->p = p;
+	sc_event_init(&pr->ready);
+	sc_event_init(&pr->written);
+	sc_event_init(&pr->checked);
+}
+
+void sc_peer_finish(struct sc_peer *pr, pid_t pid)
+{
+	sc_wait_ok(pid);
+	sc_event_release(&pr->ready);
+	sc_event_release(&pr->written);
+	sc_event_release(&pr->checked);
+}

@@ -24,4 +24,20 @@ void sc_event_wait_child(struct sc_event *ev, pid_t pid, const char *what);
  * instead of sc_event_close). */
 void sc_event_release(struct sc_event *ev);
 
+/* The other process of a two-process file scenario: the file it opens, the
+ * mapping under test (fork cases), and the events that order the two. */
+struct sc_peer {
+	const char *path;
+	size_t len;
+	unsigned char *p;
+	struct sc_event ready;	 /* the peer has its own view of the file */
+	struct sc_event written; /* the writer has written */
+	struct sc_event checked; /* the checker has checked */
+};
+void sc_peer_start(struct sc_peer *pr, const char *path, size_t len,
+		   unsigned char *p);
+/* Wait for the peer pid to end cleanly (its verdict passes up), then close
+ * the events. */
+void sc_peer_finish(struct sc_peer *pr, pid_t pid);
+
 #endif
