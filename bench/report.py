@@ -511,10 +511,10 @@ def verdict(d):
                 "and Little's law: a core with %d misses in flight "
                 "(assumed: the order of what current x86 cores keep) pulls "
                 "at most %d x 64 B per %.0f ns, about %s/s, from the other "
-                "core. %s" % (
+                "core.%s" % (
                     100 * best, us(lr), lr / 2, MISSES, MISSES, lr / 2,
                     si(pull * 1e9, "B"),
-                    "The machine was also shared: the pipeline needs both "
+                    " The machine was also shared: the pipeline needs both "
                     "processes running at once, so either one preempted "
                     "stalls it, while a memcpy only loses its own time."
                     if shared else ""))
