@@ -288,8 +288,10 @@ void sc_track_shmid(int shmid);
  * call that was meant to fail, whose own failure must be the one reported
  * (a privilege-dropped child cannot write the case's ledger). */
 bool sc_try_track_shmid(int shmid);
-/* A key that no other software or concurrent run uses: caller must still
- * create it with IPC_CREAT|IPC_EXCL (sc_shmget_unique does). */
+/* Create a segment (IPC_CREAT|IPC_EXCL|mode) under a random key that no
+ * other software or concurrent run holds (EEXIST: try another), tracked
+ * for cleanup.  Returns its id and, if key is not NULL, its key; -1 with
+ * errno on any error but EEXIST. */
 int sc_shmget_unique(size_t size, int mode, key_t *key);
 
 /* A POSIX shm name, unique to this run, removed at the end. */
