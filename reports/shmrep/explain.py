@@ -87,7 +87,9 @@ def explain(ident, claims, runs, declared):
             lines.append("verdict     %s" % teach.VERDICT_WORDS[
                 teach.claim_verdict(pts)])
         lines.append("")
-        if not mine:
+        if not mine and claim.get("measured_by"):
+            lines.append("Measured, not tested: %s." % claim["measured_by"])
+        elif not mine:
             lines.append("No case checks it yet.")
         else:
             lines.append("%d case%s it:" % (

@@ -217,6 +217,9 @@ def _claim_article(claim, cases, claims):
         for p in pts:
             if p.outcome in ("fail", "broken", "xfail"):
                 out.append(_lesson(p, claims, with_claim=False))
+    elif claim.get("measured_by"):
+        out.append("<p><i>Measured, not tested: %s.</i></p>"
+                   % e(claim["measured_by"]))
     else:
         out.append("<p><i>No case checks this claim yet.</i></p>")
     out.append("</article>")
