@@ -58,30 +58,45 @@ void sc_ledger_mark_cwd(void)
 }
 
 /* The identity of a process as the sweep judges it: its start time (so a
- * reused pid is not taken for the owner) and its IPC namespace (a sweep in
- * another namespace cannot see, so must not judge, our segments). */
-static void sc_proc_identity(pid_t pid, char *buf, size_t len)
+ * reused pid is not taken for the owner), its IPC namespace (a sweep in
+ * another cannot see, so must not judge, our segments) and its PID
+ * namespace (where its pid means something). */
+/* State letter (R, S, Z...) and start time of process pid, from
+ * /proc/PID/stat; false if there is no such process. */
+static bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
-	char path[64], stat[1024], ns[64] = "?";
-	unsigned long long start = 0;
+	char path[64], stat[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	FILE *f = fopen(path, "r");
-	if (f) {
-		size_t n = fread(stat, 1, sizeof stat - 1, f);
-		stat[n] = '\0';
-		fclose(f);
-		/* Field 22 (starttime); the command (field 2) may hold spaces,
-		 * so count from its closing parenthesis. */
-		char *p = strrchr(stat, ')');
-		if (p)
-			sscanf(p + 2,
-			       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-			       "%*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			       &start);
-	}
-	ssize_t n = readlink("/proc/self/ns/ipc", ns, sizeof ns - 1);
-	ns[n > 0 ? n : 1] = '\0';
-	snprintf(buf, len, "%d %llu %s", (int)pid, start, ns);
+	if (!f)
+		return false;
+	size_t n = fread(stat, 1, sizeof stat - 1, f);
+	stat[n] = '\0';
+	fclose(f);
+	/* Fields 3 (state) and 22 (starttime); the command (field 2) may
+	 * hold spaces, so count from its closing parenthesis. */
+	char *p = strrchr(stat, ')');
+	return p && sscanf(p + 2,
+			   "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			   "%*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			   state, start) == 2;
+}
+
+/* The identity of a process as the sweep judges it: its start time (so a
+ * reused pid is not taken for the owner), its IPC namespace (a sweep in
+ * another cannot see, so must not judge, our segments) and its PID
+ * namespace (where its pid means something). */
+static void sc_proc_identity(pid_t pid, char *buf, size_t len)
+{
+	char state, ipc[64] = "?", pidns[64] = "?";
+	unsigned long long start = 0;
+	if (!sc_proc_stat(pid, &state, &start))
+		start = 0;
+	ssize_t n = readlink("/proc/self/ns/ipc", ipc, sizeof ipc - 1);
+	ipc[n > 0 ? n : 1] = '\0';
+	n = readlink("/proc/self/ns/pid", pidns, sizeof pidns - 1);
+	pidns[n > 0 ? n : 1] = '\0';
+	snprintf(buf, len, "%d %llu %s %s", (int)pid, start, ipc, pidns);
 }
 
 bool sc_ledger_try_add(const char *kind, const char *what)
@@ -243,31 +258,34 @@ void sc_ledger_release(void)
 }
 
 /* Is the run that owns this ledger gone?  Judged by its owner line:
- * "owner PID STARTTIME IPCNS".  A ledger of another IPC namespace is not
- * ours to judge (its segments are invisible here). */
+ * "owner PID STARTTIME IPCNS PIDNS".  A ledger of another IPC or PID
+ * namespace is not ours to judge. */
 static bool sc_ledger_is_stale(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return false;
-	char line[256], mine[160], ns[64] = "", my_ns[64] = "";
+	char line[256], mine[200], ns[128] = "", my_ns[128] = "";
 	int pid = 0;
 	unsigned long long start = 0, now_start = 0;
-	bool parsed = fgets(line, sizeof line, f) &&
-		      sscanf(line, "owner %d %llu %63s", &pid, &start, ns) == 3;
+	/* ns: "ipc:[N] pid:[M]", compared as one string */
+	bool parsed =
+	    fgets(line, sizeof line, f) &&
+	    sscanf(line, "owner %d %llu %127[^\n]", &pid, &start, ns) == 3;
 	fclose(f);
 	if (!parsed)
 		return false; /* being written, or not ours: leave it */
 	sc_proc_identity(getpid(), mine, sizeof mine);
-	sscanf(mine, "%*d %*u %63s", my_ns);
+	sscanf(mine, "%*d %*u %127[^\n]", my_ns);
 	if (strcmp(ns, my_ns) != 0)
 		return false;
-	if (kill(pid, 0) != 0 && errno == ESRCH)
-		return true;
-	/* Alive: the owner, unless the pid was reused by another process. */
-	sc_proc_identity(pid, mine, sizeof mine);
-	sscanf(mine, "%*d %llu", &now_start);
-	return now_start != 0 && now_start != start;
+	char state;
+	if (!sc_proc_stat(pid, &state, &now_start))
+		return kill(pid, 0) != 0 && errno == ESRCH;
+	/* A zombie is a finished run whose parent has not reaped it (a
+	 * killed Kyua's orphans, under an init that does not reap); a live
+	 * process is the owner unless its pid was reused. */
+	return state == 'Z' || state == 'X' || now_start != start;
 }
 
 int sc_sweep_stale(void)
