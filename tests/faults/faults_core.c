@@ -59,6 +59,9 @@ static void fm_resolve(void)
 	FM_RESOLVE(strcpy);
 	FM_RESOLVE(strncpy);
 	FM_RESOLVE(stpcpy);
+	FM_RESOLVE(unshare);
+	FM_RESOLVE(sigaction);
+	FM_RESOLVE(pwrite);
 	fm_resolved = true;
 	resolving = false;
 }

@@ -29,6 +29,7 @@ extern enum fm_fault fm_fault;
 /* ---- the real libc functions (dlsym RTLD_NEXT) ------------------------- */
 
 struct shmid_ds;
+struct sigaction;
 struct fm_real {
 	void *(*mmap)(void *, size_t, int, int, int, off_t);
 	int (*munmap)(void *, size_t);
@@ -50,6 +51,9 @@ struct fm_real {
 	char *(*strcpy)(char *, const char *);
 	char *(*strncpy)(char *, const char *, size_t);
 	char *(*stpcpy)(char *, const char *);
+	int (*unshare)(int);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
 };
 extern struct fm_real fm_real;
 void fm_init(void);

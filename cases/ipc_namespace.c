@@ -1,0 +1,153 @@
+/*
+ * EXT-IPC-NS (beyond the tutorial): System V segments belong to an IPC
+ * namespace (ipc_namespaces(7)).  A process in another namespace — a
+ * container — cannot see them by key or id, and a segment outlives its
+ * creator only as long as its namespace lives: the SHM-PERSIST caveat that
+ * a container's segments die with the container.
+ *
+ * The namespaces are made in children (unshare/setns need CAP_SYS_ADMIN;
+ * the cases skip without it).  A segment made inside a private namespace
+ * is destroyed with that namespace, so nothing can outlive the case.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/ipc.h>
+#include <sys/random.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "sc.h"
+#include "sc_mapcheck.h"
+#include "sc_peer.h"
+
+static void enter_new_ipc_namespace(void)
+{
+	if (unshare(CLONE_NEWIPC) != 0)
+		SC_SKIP(
+		    "cannot make a new IPC namespace (unshare(CLONE_NEWIPC): "
+		    "%s): needs CAP_SYS_ADMIN",
+		    sc_errno_name(errno));
+}
+
+struct other_ns {
+	key_t key;
+	int id;
+};
+
+static void look_from_new_namespace(void *arg)
+{
+	const struct other_ns *o = arg;
+	enter_new_ipc_namespace();
+	struct shmid_ds ds;
+	SC_CHECK_ERRNO(shmget(o->key, 0, 0), ENOENT);
+	SC_CHECK_ERRNO(shmctl(o->id, IPC_STAT, &ds), EINVAL);
+}
+
+/* Detects: IPC namespaces that do not separate segments (a container
+ * that sees, and can attach, the host's shared memory). */
+SC_CASE(segment_invisible_from_new_ipc_namespace, EXT_IPC_NS, SC_LINUX,
+	"A segment of this IPC namespace is found neither by key nor by id "
+	"from a new IPC namespace")
+{
+	struct other_ns o;
+	o.id = sc_shmget_unique(sc_page_size(), 0600, &o.key);
+	SC_CHECK_OK(o.id);
+	sc_note("segment id %d, key 0x%08x, made in this namespace", o.id,
+		(unsigned)o.key);
+	sc_run(look_from_new_namespace, &o);
+}
+
+struct ns_scenario {
+	struct sc_chan key;	 /* creator -> parent: the key it used */
+	struct sc_event created; /* creator -> parent: key sent */
+	struct sc_event go_exit; /* parent -> creator: the namespace is held */
+	key_t k;
+	int nsfd; /* the creator's IPC namespace, held open by the parent */
+};
+
+#define MARK_LEN 64
+
+static void create_in_new_namespace_and_exit(void *arg)
+{
+	struct ns_scenario *s = arg;
+	enter_new_ipc_namespace();
+	/* A fresh namespace is empty: any key is free; random anyway. */
+	unsigned int r = 0;
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		r = (unsigned int)getpid();
+	key_t k = (key_t)(0x5C000000u | (r & 0x00FFFFFFu));
+	int id = shmget(k, sc_page_size(), IPC_CREAT | IPC_EXCL | 0600);
+	SC_CHECK_OK(id);
+	unsigned char *p = shmat(id, NULL, 0);
+	SC_CHECK_MAP(p);
+	sc_fill_mark(p, 0, MARK_LEN);
+	SC_CHECK_OK(shmdt(p));
+	sc_chan_send(&s->key, &k, sizeof k);
+	sc_event_post(&s->created);
+	sc_event_wait(&s->go_exit, "the parent holding this namespace");
+	/* Exit: no process is attached, no process of the namespace lives. */
+}
+
+static void find_in_held_namespace(void *arg)
+{
+	const struct ns_scenario *s = arg;
+	if (setns(s->nsfd, CLONE_NEWIPC) != 0)
+		SC_SKIP("cannot join the held IPC namespace (setns: %s)",
+			sc_errno_name(errno));
+	int id = shmget(s->k, 0, 0);
+	SC_CHECK(
+	    id >= 0,
+	    "shmget(key 0x%08x) in the creator's namespace after the "
+	    "creator exited: expected the segment, observed failure with %s",
+	    (unsigned)s->k, sc_errno_name(errno));
+	unsigned char *p = shmat(id, NULL, SHM_RDONLY);
+	SC_CHECK_MAP(p);
+	SC_CHECK_MEM(p, SC_WANT_MARK_AT(0), MARK_LEN,
+		     "the segment's data, read after its creator exited");
+	SC_CHECK_OK(shmdt(p));
+	SC_CHECK_OK(shmctl(id, IPC_RMID, NULL));
+}
+
+/* Detects: a segment that dies with its creating process rather than with
+ * its namespace, or a namespace whose segments are lost while it lives. */
+SC_CASE(segment_outlives_creator_while_its_namespace_lives, EXT_IPC_NS,
+	SC_LINUX,
+	"A segment made in a new IPC namespace outlives its creator while the "
+	"namespace is held, and is found there by key with its data")
+{
+	struct ns_scenario s = {.nsfd = -1};
+	sc_chan_init(&s.key);
+	sc_event_init(&s.created);
+	sc_event_init(&s.go_exit);
+	pid_t creator = sc_spawn(create_in_new_namespace_and_exit, &s);
+	/* If the creator skips (no privilege) or fails, its verdict is ours. */
+	sc_event_child_posts(&s.created);
+	sc_event_wait_child(&s.created, creator, "the creator's segment");
+	sc_chan_recv(&s.key, &s.k, sizeof s.k, "the creator's key");
+	/* Hold the namespace (an open /proc/PID/ns/ipc keeps it alive, as a
+	 * container's init does) before the creator, its last process, goes. */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/ipc", (int)creator);
+	s.nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	SC_CHECK_OK(s.nsfd);
+	sc_event_post(&s.go_exit);
+	sc_wait_ok(creator);
+	sc_note("key 0x%08x, made in the namespace %s by pid %d, which exited",
+		(unsigned)s.k, path, (int)creator);
+	sc_run(find_in_held_namespace, &s);
+	/* Closing the last reference destroys the namespace and, with it,
+	 * any segment still in it (ipc_namespaces(7)). */
+	SC_CHECK_OK(close(s.nsfd));
+	sc_chan_close(&s.key);
+	sc_event_release(&s.created);
+	sc_event_close(&s.go_exit);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	SC_ADD(tp, segment_invisible_from_new_ipc_namespace);
+	SC_ADD(tp, segment_outlives_creator_while_its_namespace_lives);
+	return atf_no_error();
+}
