@@ -14,7 +14,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/ipc.h>
-#include <sys/random.h>
 #include <sys/shm.h>
 #include <unistd.h>
 
@@ -74,10 +73,7 @@ static void create_in_new_namespace_and_exit(void *arg)
 	struct ns_scenario *s = arg;
 	enter_new_ipc_namespace();
 	/* A fresh namespace is empty: any key is free; random anyway. */
-	unsigned int r = 0;
-	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-		r = (unsigned int)getpid();
-	key_t k = (key_t)(0x5C000000u | (r & 0x00FFFFFFu));
+	key_t k = sc_random_key();
 	int id = shmget(k, sc_page_size(), IPC_CREAT | IPC_EXCL | 0600);
 	SC_CHECK_OK(id);
 	unsigned char *p = shmat(id, NULL, 0);

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -90,10 +89,7 @@ SC_CASE(missing_key_without_creat_fails_enoent, SHMGET, SC_POSIX,
 {
 	size_t page = sc_page_size();
 	for (int tries = 0; tries < 16; tries++) {
-		unsigned r;
-		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-			r = (unsigned)getpid() * 2654435761u + (unsigned)tries;
-		key_t key = (key_t)(0x5C000000u | (r & 0x00FFFFFFu));
+		key_t key = sc_random_key();
 		errno = 0;
 		int id = shmget(key, page, 0600);
 		if (id < 0) {

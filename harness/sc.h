@@ -288,6 +288,10 @@ void sc_track_shmid(int shmid);
  * call that was meant to fail, whose own failure must be the one reported
  * (a privilege-dropped child cannot write the case's ledger). */
 bool sc_try_track_shmid(int shmid);
+/* A random key in the suite's range (0x5C......: recognisable in ipcs,
+ * never IPC_PRIVATE).  Random is not unique: create with IPC_EXCL and draw
+ * again on EEXIST, as sc_shmget_unique does. */
+key_t sc_random_key(void);
 /* Create a segment (IPC_CREAT|IPC_EXCL|mode) under a random key that no
  * other software or concurrent run holds (EEXIST: try another), tracked
  * for cleanup.  Returns its id and, if key is not NULL, its key; -1 with

@@ -415,15 +415,19 @@ void sc_track_shmid(int shmid)
 			shmid, sc_errno_name(errno));
 }
 
+key_t sc_random_key(void)
+{
+	static unsigned int fallback;
+	unsigned int r;
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		r = (unsigned int)getpid() * 2654435761u + fallback++;
+	return (key_t)(0x5C000000u | (r & 0x00FFFFFFu));
+}
+
 int sc_shmget_unique(size_t size, int mode, key_t *key)
 {
 	for (int tries = 0; tries < 64; tries++) {
-		unsigned int r;
-		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-			r = (unsigned int)getpid() * 2654435761u +
-			    (unsigned)tries;
-		/* 0x5C prefix: recognisable in ipcs; never IPC_PRIVATE (0). */
-		key_t k = (key_t)(0x5C000000u | (r & 0x00FFFFFFu));
+		key_t k = sc_random_key();
 		int id = shmget(k, size, IPC_CREAT | IPC_EXCL | mode);
 		if (id >= 0) {
 			sc_track_shmid(id);

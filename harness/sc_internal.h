@@ -34,6 +34,9 @@ extern struct sc_state sc_st;
 
 /* Fail with a reason already phrased (a child's), without a new lesson. */
 void sc_fail_reason(const char *reason) __attribute__((noreturn));
+/* Wait until fd is readable, at most SC_TIMEOUT_MS; fails the case with
+ * "timed out ... waiting for what" after that. */
+void sc_wait_readable(int fd, const char *what);
 /* Kill and reap every child this process spawned (at the end of a case). */
 void sc_kill_children(void);
 /* Remove everything in this case's ledger; delete the ledger. */

@@ -1,10 +1,9 @@
 /* Parent-side waits on a child's events that keep the child's verdict. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "sc_internal.h"
 #include "sc_peer.h"
 
 void sc_event_child_posts(struct sc_event *ev)
@@ -15,28 +14,9 @@ void sc_event_child_posts(struct sc_event *ev)
 	}
 }
 
-static long sc_peer_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 void sc_event_wait_child(struct sc_event *ev, pid_t pid, const char *what)
 {
-	struct pollfd pfd = {.fd = ev->fd[0], .events = POLLIN};
-	long deadline = sc_peer_now_ms() + SC_TIMEOUT_MS;
-	for (;;) {
-		long left = deadline - sc_peer_now_ms();
-		if (left <= 0)
-			SC_FAIL("timed out after %d ms waiting for %s",
-				SC_TIMEOUT_MS, what);
-		int r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno != EINTR)
-			SC_FAIL("harness: poll: %s", sc_errno_name(errno));
-		if (r > 0)
-			break;
-	}
+	sc_wait_readable(ev->fd[0], what);
 	char c;
 	ssize_t n = read(ev->fd[0], &c, 1);
 	if (n == 1)

@@ -279,7 +279,7 @@ void sc_event_post(struct sc_event *ev)
 }
 
 /* Wait until fd is readable, at most SC_TIMEOUT_MS. */
-static void sc_wait_readable(int fd, const char *what)
+void sc_wait_readable(int fd, const char *what)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	long deadline = sc_now_ms() + SC_TIMEOUT_MS;

@@ -554,11 +554,7 @@ int sc_actor_shmget_unique(struct sc_actor *a, size_t size, int mode,
 			   key_t *key)
 {
 	for (int tries = 0; tries < 64; tries++) {
-		unsigned int r;
-		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-			r = (unsigned int)getpid() * 2654435761u +
-			    (unsigned)tries;
-		key_t k = (key_t)(0x5C000000u | (r & 0x00FFFFFFu));
+		key_t k = sc_random_key();
 		int err;
 		int id = sc_actor_shmget_try(a, k, size,
 					     IPC_CREAT | IPC_EXCL | mode, &err);
