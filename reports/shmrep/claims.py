@@ -1,8 +1,7 @@
 """The claims registry (claims.json): ID -> the tutorial's words, the precise
 statement, the erratum, the section."""
-import json
 
-from .errors import UserError
+from .errors import UserError, read_json
 
 CLASS_MEANING = {
     "POSIX": "required by POSIX: a failure is a conformance bug",
@@ -48,16 +47,7 @@ def empty():
 def load(path):
     if path is None:
         return empty()
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise UserError("claims file not found: %s" % path) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError("cannot read claims file %s: %s" % (path, e)) from None
-    except json.JSONDecodeError as e:
-        raise UserError("claims file %s is not valid JSON: line %d: %s"
-                        % (path, e.lineno, e.msg)) from None
+    data = read_json(path, "claims")
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
         raise UserError("claims file %s has no \"claims\" list" % path)
     return Claims(data, path)

@@ -5,11 +5,10 @@ A failure that an entry matches becomes an expected failure (xfail); a pass
 that an entry matches becomes an unexpected pass (xpass), so stale entries
 show up."""
 import fnmatch
-import json
 import re
 
 from . import probe as probe_mod
-from .errors import UserError
+from .errors import UserError, read_json
 
 FORMAT = "shmconform-expectations"
 FIELDS = {"id", "case", "claim", "kernel", "fs", "sandbox", "arch",
@@ -207,18 +206,7 @@ def none():
 
 
 def load(path, claims=None):
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise UserError("expectations file not found: %s" % path) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError("cannot read expectations file %s: %s"
-                        % (path, e)) from None
-    except json.JSONDecodeError as e:
-        raise UserError("expectations file %s is not valid JSON: line %d "
-                        "column %d: %s" % (path, e.lineno, e.colno, e.msg)) \
-            from None
+    data = read_json(path, "expectations", column=True)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UserError("expectations file %s: no \"format\": \"%s\""
                         % (path, FORMAT))

@@ -1,7 +1,7 @@
 """The shmconform results format (reports/FORMAT.md): read and write."""
 import json
 
-from .errors import UserError
+from .errors import UserError, read_json
 from .model import RESULTS, Case, Run
 
 FORMAT = "shmconform-results"
@@ -72,17 +72,7 @@ def from_dict(data, path):
 
 
 def load(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise UserError("results file not found: %s" % path) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError("cannot read results file %s: %s" % (path, e)) \
-            from None
-    except json.JSONDecodeError as e:
-        raise UserError("results file %s is not valid JSON: line %d: %s"
-                        % (path, e.lineno, e.msg)) from None
+    data = read_json(path, "results")
     return from_dict(data, path)
 
 

@@ -7,22 +7,13 @@ import os
 import platform
 import subprocess
 
-from .errors import UserError
+from .errors import UserError, read_json
 
 FORMAT = "shmconform-probe"
 
 
 def load(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise UserError("probe file not found: %s" % path) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError("cannot read probe file %s: %s" % (path, e)) from None
-    except json.JSONDecodeError as e:
-        raise UserError("probe file %s is not valid JSON: line %d: %s"
-                        % (path, e.lineno, e.msg)) from None
+    data = read_json(path, "probe")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UserError("%s is not a shmconform probe (no \"format\": \"%s\")"
                         % (path, FORMAT))
