@@ -4,9 +4,10 @@
   shmreport.py all     --results results/kyua.db [--out results] ...
   shmreport.py tap|junit|html|summary|export --results RUN [-o FILE]
   shmreport.py matrix  RUN... [--html FILE] [--md FILE] [--by claim|case]
+  shmreport.py differences RUN... [--md FILE]
   shmreport.py explain ID [RUN...]
   shmreport.py probe   [--sc-probe build/harness/sc-probe] [--fs DIRS] [-o F]
-  shmreport.py check-expectations [FILE]
+  shmreport.py check-deviations [DIR|FILE]
 
 A RUN is a Kyua results file (kyua.db, with probe.json beside it), a
 shmconform results file (JSON, reports/FORMAT.md), or a directory holding
@@ -16,19 +17,21 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from shmrep import claims as claims_mod  # noqa: E402
-from shmrep import expect, explain, html, jsonfmt, junit, matrix  # noqa: E402
+from shmrep import deviations, differences, explain, html, jsonfmt  # noqa: E402,E501
+from shmrep import junit, matrix  # noqa: E402
 from shmrep import probe as probe_mod  # noqa: E402
 from shmrep import runs, sources, summary, tap  # noqa: E402
 from shmrep.errors import UserError  # noqa: E402
 
 TOP = os.path.dirname(HERE)
 DEFAULT_CLAIMS = os.path.join(TOP, "claims.json")
-DEFAULT_EXPECT = os.path.join(TOP, "expectations", "expectations.json")
+DEFAULT_DEVIATIONS = os.path.join(TOP, "deviations")
 DEFAULT_CASES = os.path.join(TOP, "cases")
 
 
@@ -40,14 +43,15 @@ def _claims(args):
 
 
 def _expectations(args, claims):
+    """The deviations registry (a directory of *.json, or one file)."""
     if getattr(args, "no_expectations", False):
-        return expect.none()
-    path = args.expectations
+        return deviations.none()
+    path = args.deviations
     if path is None:
-        if not os.path.exists(DEFAULT_EXPECT):
-            return expect.none()
-        path = DEFAULT_EXPECT
-    return expect.load(path, claims)
+        if not os.path.exists(DEFAULT_DEVIATIONS):
+            return deviations.none()
+        path = DEFAULT_DEVIATIONS
+    return deviations.load(path, claims)
 
 
 def _elapsed(text):
@@ -71,16 +75,30 @@ def _emit(text, path):
     if path in (None, "-"):
         sys.stdout.write(text)
         return
-    d = os.path.dirname(path)
-    if d:
-        os.makedirs(d, exist_ok=True)
-    tmp = path + ".tmp"
+    # Every report is written here: a temporary file in the same
+    # directory, renamed over the old one, so a full disk or a kill never
+    # leaves half a report (and two runs never share a temporary name).
+    d = os.path.dirname(path) or "."
+    tmp = None
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
+        os.makedirs(d, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".",
+                                   suffix=".tmp", dir=d)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+        tmp = None
     except OSError as e:
         raise UserError("cannot write %s: %s" % (path, e.strerror)) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def cmd_all(args):
@@ -100,10 +118,7 @@ def cmd_all(args):
         _emit(text, path)
         written.append(path)
     sys.stdout.write(summary.write(run, claims, written))
-    bad = run.unexpected()
-    if args.strict_xpass:
-        bad += [p for p in run.points() if p.outcome == "xpass"]
-    return 1 if bad else 0
+    return 1 if run.unexpected() else 0
 
 
 def cmd_one(args):
@@ -145,6 +160,22 @@ def cmd_matrix(args):
     return 0
 
 
+def cmd_differences(args):
+    claims = _claims(args)
+    registry = _expectations(args, claims)
+    labels = args.label or []
+    loaded = []
+    for i, r in enumerate(args.runs):
+        run = runs.load(r, None, labels[i] if i < len(labels) else None)
+        if not run.label:
+            run.label = os.path.splitext(os.path.basename(r))[0]
+        loaded.append(run)
+    text, unexplained = differences.write_md(loaded, registry)
+    _emit(text, args.md)
+    sys.stderr.write("differences: %d unexplained\n" % unexplained)
+    return 1 if unexplained else 0
+
+
 def cmd_explain(args):
     claims = _claims(args)
     exps = _expectations(args, claims)
@@ -163,10 +194,10 @@ def cmd_probe(args):
 
 def cmd_check(args):
     claims = _claims(args)
-    path = args.file or DEFAULT_EXPECT
-    exps = expect.load(path, claims)
-    print("%s: %d expectation%s, all well-formed" % (
-        path, len(exps.entries), "" if len(exps.entries) == 1 else "s"))
+    path = args.path or DEFAULT_DEVIATIONS
+    reg = deviations.load(path, claims)
+    print("%s: %d deviation%s, all well-formed" % (
+        path, len(reg.entries), "" if len(reg.entries) == 1 else "s"))
     return 0
 
 
@@ -187,9 +218,10 @@ def parser():
             sp.add_argument("--label", help="a name for the environment")
         sp.add_argument("--claims", metavar="FILE",
                         help="claims registry (default: claims.json)")
-        sp.add_argument("--expectations", metavar="FILE",
-                        help="known deviations (default: "
-                        "expectations/expectations.json)")
+        sp.add_argument("--deviations", metavar="PATH",
+                        help="the registry of known deviations: a "
+                        "directory of *.json or one file (default: "
+                        "deviations/)")
         sp.add_argument("--no-expectations", action="store_true",
                         help="report raw observations only")
 
@@ -201,8 +233,6 @@ def parser():
     a.add_argument("--elapsed", type=_elapsed, metavar="SECONDS",
                    help="wall time of the run")
     a.add_argument("--tap-version", type=int, choices=(13, 14), default=13)
-    a.add_argument("--strict-xpass", action="store_true",
-                   help="exit 1 on an unexpected pass too")
     a.set_defaults(func=cmd_all)
 
     for name, what in (("tap", "TAP (version 13; --tap-version 14)"),
@@ -234,6 +264,17 @@ def parser():
     m.add_argument("--by", choices=("claim", "case"), default="claim")
     m.set_defaults(func=cmd_matrix)
 
+    d = sub.add_parser("differences", help="every difference between "
+                       "environments and the deviation that explains it "
+                       "(exit 1 when one has none)")
+    common(d, results=False)
+    d.add_argument("runs", nargs="+", metavar="RUN")
+    d.add_argument("--label", action="append",
+                   help="a name for each run, in order (repeat; default: "
+                   "the run's own label, else its file name)")
+    d.add_argument("--md", metavar="FILE", help="default: standard output")
+    d.set_defaults(func=cmd_differences)
+
     x = sub.add_parser("explain", help="a claim or case, in words, with its "
                        "results")
     common(x, results=False)
@@ -253,9 +294,9 @@ def parser():
     pr.add_argument("-o", "--output", metavar="FILE")
     pr.set_defaults(func=cmd_probe)
 
-    c = sub.add_parser("check-expectations",
-                       help="validate an expectations file")
-    c.add_argument("file", nargs="?")
+    c = sub.add_parser("check-deviations",
+                       help="validate the deviations registry")
+    c.add_argument("path", nargs="?", metavar="DIR|FILE")
     c.add_argument("--claims", metavar="FILE")
     c.set_defaults(func=cmd_check)
     return p

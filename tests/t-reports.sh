@@ -2,14 +2,15 @@
 # t-reports: the report tools (reports/shmreport.py) on fixed results files
 # (tests/reports/fixtures, real Kyua runs; see its README):
 #   - golden files per format (TAP 13/14, JUnit, HTML, summary, export,
-#     matrix, explain, errors), with python3 and, when present, Python 3.9;
+#     matrix, differences, explain, errors), with python3 and, when
+#     present, Python 3.9;
 #   - TAP read by prove and by Debian's python3-tap;
 #   - JUnit read by Debian's python3-junitparser and xmllint, structure as
 #     CI servers document it, and no environment variable in it;
 #   - the HTML opened in headless Chromium: what a learner must see is
 #     really printed (PDF -> text), nothing is fetched, no script;
 #   - one-line errors for a missing or corrupt results file, an unknown
-#     claim, a malformed expectations file;
+#     claim, a malformed deviations registry;
 #   - sc-probe's JSON, when the build has it.
 # UPDATE_GOLDEN=1 tests/t-reports.sh rewrites the golden files.
 # Ends with "N passed, N failed"; exits 1 on any failure.
@@ -47,9 +48,9 @@ check() {
 	fi
 }
 
-# The fixtures' own claims and expectations: goldens do not move when the
-# project's claims.json or expectations grow.
-FX="--claims $fx/claims.json --expectations $fx/expectations.json"
+# The fixtures' own claims and deviations: goldens do not move when the
+# project's claims.json or deviations/ grow.
+FX="--claims $fx/claims.json --deviations $fx/deviations.json"
 
 # gen PYTHON DIR: every golden output, made with PYTHON into DIR.
 gen() {
@@ -75,6 +76,8 @@ gen() {
 			--html "$d/matrix.html" --md "$d/matrix.md"
 		$py $tool matrix $FX --by case $syn $fx/other-env/results.json \
 			--label "this machine" --md "$d/matrix-by-case.md"
+		$py $tool differences $FX --label host $syn \
+			$fx/other-env/results.json --md "$d/differences.md"
 		$py $tool explain $FX --cases tests/reports/fixture-src \
 			MAP-SHARED $syn $fx/other-env/results.json >"$d/explain-claim.txt"
 		$py $tool explain $FX --cases tests/reports/fixture-src \
@@ -96,18 +99,18 @@ errors() {
 	printf '{"format": "shmconform-results", "version": 1, "cases": [{"program": "p", "name": "n", "result": "exploded"}]}' \
 		>"$e/badresult.json"
 	: >"$e/empty.db"
-	printf '{"format": "shmconform-expectations", "version": 1, "expectations": [' \
-		>"$e/x-json.json"
-	printf '{"format": "shmconform-expectations", "version": 1, "expectations": [{"id": "a", "case": "x", "reason": "r", "reference": "f", "kernal": "5"}]}' \
-		>"$e/x-field.json"
-	printf '{"format": "shmconform-expectations", "version": 1, "expectations": [{"id": "a", "case": "x", "reason": "r", "reference": "f", "kernel": "about 5"}]}' \
-		>"$e/x-range.json"
-	printf '{"format": "shmconform-expectations", "version": 1, "expectations": [{"id": "a", "case": "x", "reference": "f"}]}' \
-		>"$e/x-reason.json"
-	printf '{"format": "shmconform-expectations", "version": 1, "expectations": [{"id": "a", "claim": "NO-SUCH-CLAIM", "reason": "r", "reference": "f"}]}' \
-		>"$e/x-claim.json"
-	printf '{"format": "shmconform-expectations", "version": 1, "expectations": [{"id": "a", "case": "x", "match": "(", "reason": "r", "reference": "f"}]}' \
-		>"$e/x-regex.json"
+	dv='{"format": "shmconform-deviations", "version": 1, "deviations": ['
+	ok1='"id": "a", "kind": "kernel", "case": "x", "explanation": "r", "evidence": "e"'
+	printf '%s' "$dv" >"$e/x-json.json"
+	printf '%s{%s, "kernal": "5"}]}' "$dv" "$ok1" >"$e/x-field.json"
+	printf '%s{%s, "kernel": "about 5"}]}' "$dv" "$ok1" >"$e/x-range.json"
+	printf '%s{"id": "a", "kind": "kernel", "case": "x", "evidence": "e"}]}' "$dv" >"$e/x-reason.json"
+	printf '%s{%s, "claim": "NO-SUCH-CLAIM"}]}' "$dv" "$ok1" >"$e/x-claim.json"
+	printf '%s{%s, "verdict": "xfail"}]}' "$dv" "$ok1" >"$e/x-verdict.json"
+	printf '%s{%s, "kind": "weather"}]}' "$dv" "$(echo "$ok1" | sed 's/"kind": "kernel", //')" >"$e/x-kind.json"
+	mkdir -p "$e/dup"
+	printf '%s{%s}]}' "$dv" "$ok1" >"$e/dup/one.json"
+	printf '%s{%s}]}' "$dv" "$ok1" >"$e/dup/two.json"
 	for args in "summary --results $e/nonexistent.db" \
 		"summary --results $e/garbage.db" \
 		"summary --results $e/truncated.db" \
@@ -116,14 +119,16 @@ errors() {
 		"summary --results $e/badresult.json" \
 		"summary --results $e" \
 		"explain NO-SUCH-CLAIM $fx/synthetic" \
-		"check-expectations $e/nonexistent.json" \
-		"check-expectations $e/x-json.json" \
-		"check-expectations $e/x-field.json" \
-		"check-expectations $e/x-range.json" \
-		"check-expectations $e/x-reason.json" \
-		"check-expectations $e/x-claim.json" \
-		"check-expectations $e/x-regex.json" \
-		"all --results $fx/synthetic/kyua.db --expectations $e/x-field.json --out $e/o"; do
+		"check-deviations $e/nonexistent.json" \
+		"check-deviations $e/x-json.json" \
+		"check-deviations $e/x-field.json" \
+		"check-deviations $e/x-range.json" \
+		"check-deviations $e/x-reason.json" \
+		"check-deviations $e/x-claim.json" \
+		"check-deviations $e/x-verdict.json" \
+		"check-deviations $e/x-kind.json" \
+		"check-deviations $e/dup" \
+		"all --results $fx/synthetic/kyua.db --deviations $e/x-field.json --out $e/o"; do
 		# shellcheck disable=SC2086 # args are words
 		$py $tool $args --claims $fx/claims.json >"$e/stdout" 2>"$e/stderr"
 		rc=$?
@@ -179,14 +184,14 @@ fi
 
 # ---- TAP: independent consumers -----------------------------------------
 r=$work/py3
-# synthetic + fixture expectations: 3 pass, 3 not ok (2 fail + 1 broken),
-# 3 skip, 2 TODO failing (xfail), 1 TODO passing (xpass).
-check "TAP 13 read by python3-tap" $syspy tests/reports/check_tap.py "$r/synthetic.tap" 3 3 3 2 1
-check "TAP 14 read by python3-tap" $syspy tests/reports/check_tap.py "$r/synthetic.tap14" 3 3 3 2 1
+# synthetic + fixture deviations: 3 pass, 4 not ok (2 fail + 1 broken +
+# 1 unexpected pass, red as in ATF), 3 skip, 2 TODO failing (xfail).
+check "TAP 13 read by python3-tap" $syspy tests/reports/check_tap.py "$r/synthetic.tap" 3 4 3 2 0
+check "TAP 14 read by python3-tap" $syspy tests/reports/check_tap.py "$r/synthetic.tap14" 3 4 3 2 0
 prove -e cat "$r/synthetic.tap" >"$work/prove" 2>&1
-if grep -q 'Tests=12' "$work/prove" && grep -q 'Failed: 3)' "$work/prove" &&
-	grep -q 'TODO passed: *8' "$work/prove" && ! grep -qi 'parse error' "$work/prove"; then
-	ok "TAP 13 read by prove: 12 tests, 3 failed, TODO passed 8"
+if grep -q 'Tests=12' "$work/prove" && grep -q 'Failed: 4)' "$work/prove" &&
+	! grep -q 'TODO passed' "$work/prove" && ! grep -qi 'parse error' "$work/prove"; then
+	ok "TAP 13 read by prove: 12 tests, 4 failed, no TODO passed"
 else
 	not_ok "TAP 13 read by prove" "$work/prove"
 fi
@@ -200,8 +205,23 @@ fi
 
 # ---- JUnit ---------------------------------------------------------------
 check "JUnit well-formed (xmllint)" xmllint --noout "$r/synthetic.junit.xml" "$r/real.junit.xml"
-check "JUnit read by python3-junitparser, CI structure" $syspy tests/reports/check_junit.py "$r/synthetic.junit.xml" 2 1 5 12
-check "JUnit of the real run read by python3-junitparser" $syspy tests/reports/check_junit.py "$r/real.junit.xml" 0 0 0 "$real_n"
+# failures: 2 + 1 unexpected pass; skipped: 3 skips + 2 expected failures.
+check "JUnit: junit-10.xsd's rules, read by python3-junitparser" $syspy tests/reports/check_junit.py "$r/synthetic.junit.xml" 3 1 5 12 2
+check "JUnit of the real run: junit-10.xsd's rules, junitparser" $syspy tests/reports/check_junit.py "$r/real.junit.xml" 0 0 0 "$real_n" 0
+# The checker must catch what the schema rejects (what this suite once
+# wrote): properties in a testcase, skipped and timestamp on testsuites.
+sed -e '0,/<testcase \([^>]*\)>/s//<testcase \1><properties><property name="claim" value="X"\/><\/properties>/' \
+	-e 's/<testsuites \([^>]*\)>/<testsuites skipped="1" timestamp="now" \1>/' \
+	"$r/synthetic.junit.xml" >"$work/bad.junit.xml"
+if $syspy tests/reports/check_junit.py "$work/bad.junit.xml" 3 1 5 12 2 >"$work/out" 2>&1; then
+	not_ok "the junit-10.xsd checker rejects a file the schema rejects" "$work/out"
+elif grep -q '<properties> may not stand inside <testcase>' "$work/out" &&
+	grep -q 'attribute skipped not allowed on <testsuites>' "$work/out" &&
+	grep -q 'attribute timestamp not allowed on <testsuites>' "$work/out"; then
+	ok "the junit-10.xsd checker rejects properties in a testcase, skipped/timestamp on testsuites"
+else
+	not_ok "the junit-10.xsd checker names each violation" "$work/out"
+fi
 # Kyua recorded the environment (a fake secret among it): kyua's own JUnit
 # leaks it, ours must not.
 kyua report-junit --results-file="$fx/synthetic/kyua.db" \

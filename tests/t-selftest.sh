@@ -123,7 +123,7 @@ if [ "$rc" -gt 1 ] || ! [ -s "$work/runs/baseline/injected" ]; then
 fi
 # A case that fails without a fault shows nothing by failing with one: it
 # catches nothing.  Known deviations of this environment
-# (expectations/expectations.json, applied by reports/shmreport.py as
+# (deviations/*.json, applied by reports/shmreport.py as
 # ci/run-suite does) are expected failures; any other failure is named and
 # fails the self-test at the end.
 verdicts baseline | cut -f1 >"$work/baseline-failed"

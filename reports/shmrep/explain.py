@@ -37,7 +37,7 @@ def _point_words(p):
         detail = ": " + p.reason
     if p.expectation is not None:
         detail += " [expectation %s: %s]" % (p.expectation.id,
-                                             p.expectation.reason)
+                                             p.expectation.explanation)
     return "%s%s%s" % (words, where, detail)
 
 

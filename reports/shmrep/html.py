@@ -131,7 +131,7 @@ def _lesson(p, claims, with_claim=True):
         x = p.expectation
         out.append("<p><b>Known deviation</b> <span class=\"mono\">%s</span>"
                    " (%s): %s Reference: %s</p>" % (
-                       e(x.id), e(x.summary()), e(x.reason),
+                       e(x.id), e(x.summary()), e(x.explanation),
                        _link(x.reference)))
     if with_claim and claim is not None:
         out.append('<p><b>Claim</b> <a href="#claim-%s">%s</a>: %s</p>'
@@ -231,10 +231,10 @@ LEGEND = [
     ("FAIL", "it does not: the lesson under the claim says what was "
      "expected, what was observed and why it matters."),
     ("expected failure", "a failure this environment is known for (an "
-     "entry in the expectations file, with its reason and reference), or "
-     "one the case itself declares; not counted as red."),
-    ("unexpected pass", "an expected failure that did not happen: the "
-     "expectation may be stale."),
+     "entry of the deviations registry, with its explanation and "
+     "reference), or one the case itself declares; not counted as red."),
+    ("unexpected pass", "a known deviation that did not happen: the "
+     "system was fixed or the registry entry is stale; red, as in ATF."),
     ("skip", "the environment cannot run the check (the reason says why); "
      "nothing was verified."),
     ("BROKEN", "the case could not finish (crash, timeout): nothing was "
@@ -353,6 +353,8 @@ def write(run, claims, expectations=None, title="shmconform"):
                        expectations.path))
         for x in used:
             hits = [p.outcome for p in run.points() if p.expectation is x]
+            if not {"xfail", "xpass"} & set(hits):
+                continue
             n_x, n_p = hits.count("xfail"), hits.count("xpass")
             seen = "%s %d check%s" % (badge("xfail"), n_x,
                                       "" if n_x == 1 else "s")
@@ -361,7 +363,7 @@ def write(run, claims, expectations=None, title="shmconform"):
                         "the entry may be stale" % (badge("xpass"), n_p)
             out.append("<li><span class=\"mono\">%s</span> (%s): %s "
                        "Reference: %s%s<br>%s</li>" % (
-                           e(x.id), e(x.summary()), e(x.reason),
+                           e(x.id), e(x.summary()), e(x.explanation),
                            _link(x.reference),
                            " Evidence: %s" % e(x.evidence)
                            if x.evidence else "", seen))

@@ -59,11 +59,8 @@ def directive(p):
     if p.outcome == "xfail":
         if p.expectation is not None:
             return "TODO expected failure (%s): %s" % (
-                p.expectation.id, _line(p.expectation.reason))
+                p.expectation.id, _line(p.expectation.explanation))
         return "TODO expected failure: %s" % _line(p.reason)
-    if p.outcome == "xpass":
-        return "TODO unexpected pass: expectation %s (%s) no longer holds" \
-            % (p.expectation.id, _line(p.expectation.reason))
     return ""
 
 
@@ -91,13 +88,17 @@ def point_fields(p, claims):
         if p.lesson and p.lesson.get("check"):
             fields.append(("check", p.lesson["check"]))
         fields.append(("why", teach.why(claim, c.cls, p.outcome, p.expectation)))
+    elif p.outcome == "xpass":
+        fields.append(("message", "known deviation %s did not happen: the "
+                       "case passed here" % p.expectation.id))
     elif p.outcome == "skip":
         fields.append(("reason", _line(p.reason)))
     if p.expectation is not None:
         e = p.expectation
-        fields.append(("expectation", {"id": e.id, "reason": e.reason,
-                                       "reference": e.reference,
-                                       "applies": e.summary()}))
+        fields.append(("deviation", {"id": e.id,
+                                     "explanation": e.explanation,
+                                     "reference": e.reference,
+                                     "applies": e.summary()}))
     fields.append(("duration_ms", round((p.seconds or 0) * 1000, 3)))
     return fields
 
@@ -109,10 +110,14 @@ def write(run, claims, version=13):
     lines += ["# %s: %s" % (_line(k), _line(v))
               for k, v in probe_mod.describe(run.probe)]
     for i, p in enumerate(pts, 1):
-        ok = p.outcome in ("pass", "skip", "xpass")
+        ok = p.outcome in ("pass", "skip")
         d = directive(p)
-        line = "%s %d - %s" % ("ok" if ok else "not ok", i,
-                               _desc(p.id, version))
+        desc = _desc(p.id, version)
+        if p.outcome == "xpass":
+            # Red, as ATF and Kyua have it: no directive, words only.
+            desc += " - known deviation %s did not happen" % \
+                p.expectation.id
+        line = "%s %d - %s" % ("ok" if ok else "not ok", i, desc)
         if d:
             line += " # " + d
         lines.append(line)
