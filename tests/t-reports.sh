@@ -294,6 +294,37 @@ else
 	[ -z "${KEEP_SCREENSHOT:-}" ] || cp "$work/report.png" "$KEEP_SCREENSHOT"
 fi
 
+# ---- failures as data ---------------------------------------------------
+# fixtures/records: the synthetic run with the harness's records
+# (shmconform-check lines) and every "expected X, observed Y" of its prose
+# reworded.  The reports read the records: the summary is the same, and the
+# TAP differs only where it quotes Kyua's raw reason.
+rec=$fx/records
+# shellcheck disable=SC2086
+python3 $tool summary --results $rec $FX -o "$work/rec.summary"
+check "records: a reworded run summarises the same (kyua.db)" diff -u "$r/synthetic.summary" "$work/rec.summary"
+# shellcheck disable=SC2086
+python3 $tool export --results $rec $FX -o "$work/rec.json"
+# shellcheck disable=SC2086
+python3 $tool summary --results "$work/rec.json" $FX -o "$work/rec-json.summary"
+check "records: the same from a results file (as sc-run writes)" diff -u "$r/synthetic.summary" "$work/rec-json.summary"
+# shellcheck disable=SC2086
+python3 $tool tap --results $rec $FX -o "$work/rec.tap"
+if diff "$r/synthetic.tap" "$work/rec.tap" | grep '^[<>]' | grep -v -- '-- wanted\|: expected 2, observed 1$' >"$work/out"; then
+	not_ok "records: TAP differs from the unreworded run only in Kyua's raw reason" "$work/out"
+else
+	ok "records: TAP differs from the unreworded run only in Kyua's raw reason"
+fi
+# shellcheck disable=SC2086
+python3 $tool junit --results $rec $FX -o "$work/rec.junit.xml"
+# shellcheck disable=SC2086
+python3 $tool html --results $rec $FX -o "$work/rec.html"
+if grep -q 'shmconform-check:' "$work/rec.junit.xml" "$work/rec.html" "$work/rec.tap"; then
+	not_ok "records never shown as text"
+else
+	ok "records never shown as text (JUnit, HTML, TAP)"
+fi
+
 # ---- round trip, exit status, matrix ------------------------------------
 # shellcheck disable=SC2086
 python3 $tool tap --results "$r/synthetic.results.json" $FX -o "$work/rt.tap"

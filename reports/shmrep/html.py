@@ -143,10 +143,10 @@ def _lesson(p, claims, with_claim=True):
         if p.lesson.get("context"):
             out.append("<p><b>Context:</b></p><pre>%s</pre>"
                        % e("\n".join(p.lesson["context"])))
-    if c.stderr.strip():
+    if c.human_stderr.strip():
         out.append("<details><summary>The case's full output "
                    "(stderr)</summary><pre>%s</pre></details>"
-                   % e(c.stderr[-16384:]))
+                   % e(c.human_stderr[-16384:]))
     out.append("</div>")
     return "\n".join(out)
 

@@ -127,9 +127,9 @@ def _testcase(p, claims):
             ("message", "unexpected pass: known deviation %s did not "
              "happen" % e.id), ("type", "xpass")]), esc("XPASS: " + text)))
     out.append('      <system-out>%s</system-out>' % esc(_facts(p)))
-    if p.outcome in ("fail", "broken") and c.stderr:
+    if p.outcome in ("fail", "broken") and c.human_stderr.strip():
         out.append('      <system-err>%s</system-err>' % esc(
-            c.stderr[-8192:]))
+            c.human_stderr[-8192:]))
     out.append("    </testcase>")
     return out
 

@@ -68,7 +68,7 @@ def failure_of_record(rec):
         msg = "%s: expected %s, observed %s" % (what, exp, obs) if what \
             else "expected %s, observed %s" % (exp, obs)
     else:
-        msg = rec.get("reason") or what
+        msg = what or rec.get("reason") or ""
     return {"claim": rec.get("claim"), "class": rec.get("class"),
             "fs_type": rec.get("fs_type"), "fs_dir": rec.get("fs_dir"),
             "message": msg, "what": what,
@@ -121,6 +121,12 @@ class Case:
     @property
     def id(self):
         return "%s:%s" % (self.program, self.name)
+
+    @property
+    def human_stderr(self):
+        """stderr without the records (machine lines) the harness wrote."""
+        return "".join(ln for ln in self.stderr.splitlines(True)
+                       if not RECORD.match(ln))
 
     def _points(self):
         pts = []
