@@ -14,7 +14,6 @@ shmconform results file (JSON, reports/FORMAT.md), or a directory holding
 one.  Standard library only; Python >= 3.9.  See reports/README.md.
 """
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -188,7 +187,7 @@ def cmd_explain(args):
 
 def cmd_probe(args):
     data = probe_mod.collect(args.sc_probe, args.fs)
-    _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", args.output)
+    _emit(jsonfmt.dumps_portable(data, indent=2), args.output)
     return 0
 
 

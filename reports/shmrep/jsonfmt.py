@@ -5,6 +5,29 @@ from .errors import UserError, read_json
 from .model import RESULTS, Case, Run
 
 FORMAT = "shmconform-results"
+# The largest integer every JSON reader holds exactly (JavaScript's
+# JSON.parse and jq 1.6 read numbers as IEEE doubles).
+SAFE_INT = 2 ** 53 - 1
+
+
+def portable(obj):
+    """obj with every integer beyond +-(2^53 - 1) as its decimal string
+    (reports/FORMAT.md): shmmax and shmall are often 2^64 - 2^24 - 1."""
+    if isinstance(obj, bool):
+        return obj
+    if isinstance(obj, int):
+        return str(obj) if abs(obj) > SAFE_INT else obj
+    if isinstance(obj, dict):
+        return {k: portable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [portable(v) for v in obj]
+    return obj
+
+
+def dumps_portable(obj, indent=1):
+    """JSON text of obj as every report writes it."""
+    return json.dumps(portable(obj), indent=indent, ensure_ascii=False) + \
+        "\n"
 
 
 def _get(case, meta, key, *md_names):
@@ -99,4 +122,4 @@ def to_dict(run):
 
 
 def dumps(run):
-    return json.dumps(to_dict(run), indent=1, ensure_ascii=False) + "\n"
+    return dumps_portable(to_dict(run))

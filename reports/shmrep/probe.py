@@ -255,6 +255,8 @@ def short(probe):
 
 
 def _size(n):
+    if isinstance(n, str) and n.isdigit():
+        n = int(n)  # written as a string beyond 2^53 (reports/FORMAT.md)
     if not isinstance(n, int):
         return str(n)
     if n >= 1 << 60:
