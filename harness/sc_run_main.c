@@ -26,7 +26,8 @@ static void usage(FILE *f)
 	    "Runs every ATF test case of the programs (a directory: every\n"
 	    "executable file in it) and writes a shmconform results file.\n"
 	    "  -o FILE     results file (default: standard output)\n"
-	    "  -e LABEL    name of this environment in the matrix\n"
+	    "  -e LABEL    name of this environment in the matrix (and the\n"
+	    "              cases' variable env, unless -v env= is given)\n"
 	    "  -v N=V      configuration variable for every case (fs=DIR:DIR)\n"
 	    "  -j N        cases at once (default: 1)\n"
 	    "  -f GLOB     only cases whose name (or program:name) matches\n"
@@ -168,6 +169,16 @@ int main(int argc, char **argv)
 		free(wrapbuf);
 		return 2;
 	}
+	/* The environment's name is the cases' variable env too: the known
+	 * deviations of that environment apply in the cases themselves. */
+	char *envvar = NULL;
+	bool has_env = false;
+	for (size_t i = 0; i < n_vars; i++)
+		has_env |= strncmp(vars[i], "env=", 4) == 0;
+	if (label && !has_env && asprintf(&envvar, "env=%s", label) > 0) {
+		vars = sc_xrealloc(vars, (n_vars + 1) * sizeof *vars);
+		vars[n_vars++] = envvar;
+	}
 	o.vars = vars;
 	o.n_vars = n_vars;
 	o.wrapper = wrapper;
@@ -215,6 +226,7 @@ int main(int argc, char **argv)
 	sc_runner_free(&run);
 	free(run.environment);
 	free(run.probe_json);
+	free(envvar);
 	free(vars);
 	free(wrapper);
 	free(wrapbuf);
