@@ -31,7 +31,12 @@ from shmrep.errors import UserError  # noqa: E402
 TOP = os.path.dirname(HERE)
 DEFAULT_CLAIMS = os.path.join(TOP, "claims.json")
 DEFAULT_DEVIATIONS = os.path.join(TOP, "deviations")
-DEFAULT_CASES = os.path.join(TOP, "cases")
+# explain lists the cases the built programs declare (their ATF metadata);
+# without a build, the sources.
+DEFAULT_CASES = os.path.join(os.environ.get("SHMCONFORM_BUILD") or
+                             os.path.join(TOP, "build"), "cases")
+if not os.path.isdir(DEFAULT_CASES):
+    DEFAULT_CASES = os.path.join(TOP, "cases")
 
 
 def _claims(args):
@@ -281,7 +286,8 @@ def parser():
                    help="claim ID (MMAP-PAGES), case name, or program:case")
     x.add_argument("runs", nargs="*", metavar="RUN")
     x.add_argument("--cases", metavar="DIR",
-                   help="case sources (default: cases/)")
+                   help="built test programs (default: build/cases/), or "
+                   "case sources (cases/)")
     x.set_defaults(func=cmd_explain)
 
     pr = sub.add_parser("probe", help="probe this environment (JSON)")
