@@ -25,28 +25,8 @@ build=${SHMCONFORM_BUILD:-$top/build}
 work=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-t-reports.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-passed=0
-failed=0
-
-ok() {
-	passed=$((passed + 1))
-	echo "ok   $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || sed 's/^/     /' "$2" | head -n 40
-}
-# check NAME COMMAND...: passes when the command exits 0
-check() {
-	name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name" "$work/out"
-	fi
-}
+# shellcheck source=tests/tally.sh
+. "$top/tests/tally.sh"
 
 # The fixtures' own claims and deviations: goldens do not move when the
 # project's claims.json or deviations/ grow.
@@ -377,6 +357,4 @@ else
 	echo "skip sc-probe: not built in $build"
 fi
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally

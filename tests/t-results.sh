@@ -26,26 +26,8 @@ tool=reports/shmreport.py
 work=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-t-results.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok   $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || sed 's/^/     /' "$2" | head -n 40
-}
-check() { # check NAME COMMAND...: passes when the command exits 0
-	name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name" "$work/out"
-	fi
-}
+# shellcheck source=tests/tally.sh
+. "$top/tests/tally.sh"
 
 # ---- one run of the suite, with a secret in its environment -------------
 secret=s3cr3t-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -55,8 +37,7 @@ SHMCONFORM_TEST_SECRET=$secret SHMCONFORM_RESULTS=$res \
 rc=$?
 if [ "$rc" -gt 1 ] || ! [ -s "$res/kyua.db" ] || ! [ -s "$res/results.json" ]; then
 	not_ok "ci/run-suite ran (exit $rc)" "$work/suite.out"
-	echo
-	echo "$passed passed, $failed failed"
+	tally
 	exit 1
 fi
 ok "ci/run-suite ran (exit $rc): $(head -n 1 "$work/suite.out")"
@@ -257,6 +238,4 @@ JS
 fi
 
 "$build/harness/sc-sweep" >/dev/null 2>&1
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally
