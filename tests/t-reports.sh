@@ -305,6 +305,23 @@ else
 	ok "records never shown as text (JUnit, HTML, TAP)"
 fi
 
+# ---- writes are atomic --------------------------------------------------
+# A write that fails (here: the file-size limit, as a full disk would) leaves
+# the old report whole and no temporary file.
+aw=$work/atomic
+mkdir -p "$aw"
+echo "the old report" >"$aw/report.html"
+# shellcheck disable=SC2086
+(ulimit -f 4 && python3 $tool html --results $fx/synthetic $FX -o "$aw/report.html") >"$work/out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && [ "$(cat "$aw/report.html")" = "the old report" ] &&
+	[ "$(ls -A "$aw")" = report.html ] && grep -q '^shmreport: cannot write' "$work/out"; then
+	ok "a failed write leaves the old report whole, no temporary file, one-line error"
+else
+	ls -A "$aw" >>"$work/out"
+	not_ok "a failed write (exit $rc) leaves the old report whole" "$work/out"
+fi
+
 # ---- round trip, exit status, matrix ------------------------------------
 # shellcheck disable=SC2086
 python3 $tool tap --results "$r/synthetic.results.json" $FX -o "$work/rt.tap"
