@@ -21,7 +21,7 @@ KINDS = ("kernel", "file system", "sandbox", "emulation", "configuration",
 VERDICTS = ("pass", "fail", "skip", "broken")
 REQUIRED = ("id", "kind", "explanation", "evidence")
 FIELDS = set(REQUIRED) | {"case", "claim", "fs", "env", "kernel", "verdict",
-                          "match", "reference"}
+                          "match", "reference", "strict"}
 ID = re.compile(r"^[a-z0-9][a-z0-9.]*(?:-[a-z0-9.]+)*$")
 RANGE = re.compile(r"^\s*(>=|<=|==|!=|>|<|=)?\s*(\d+(?:\.\d+)*)\s*$")
 
@@ -128,6 +128,12 @@ class Deviation:
         self.fs = _strings(d, "fs", where)
         self.verdicts = _strings(d, "verdict", where, VERDICTS) or ["fail"]
         self.match = _strings(d, "match", where)
+        # Does the entry predict the failure (a pass is then stale), or only
+        # explain it when it happens?  Default: an expectation of a single
+        # run (no env) predicts; an explanation of the matrix (env) not.
+        self.strict = d.get("strict", self.env is None)
+        if not isinstance(self.strict, bool):
+            raise UserError("%s: \"strict\" must be true or false" % where)
         self.explanation = d["explanation"]
         self.reference = d.get("reference") or ""
         self.evidence = d["evidence"]
@@ -135,9 +141,10 @@ class Deviation:
 
     @property
     def expects_failure(self):
-        """An expectation of a failure: a pass where it applies is an
+        """A prediction of a failure: a pass where it applies is an
         unexpected pass."""
-        return "fail" in self.verdicts and "pass" not in self.verdicts
+        return self.strict and "fail" in self.verdicts and \
+            "pass" not in self.verdicts
 
     def applies(self, case_id, claim, fs_type, env, release):
         """Does this entry describe this case (on this file system) in this

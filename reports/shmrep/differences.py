@@ -31,8 +31,13 @@ def outcomes(run):
             old = points.get(t)
             if old is None or old[0] == "pass":
                 points[t] = (p.raw, p.reason)
-        out[c.id] = {"result": RAW_OF_RESULT[c.result], "reason": c.reason,
-                     "points": points}
+        result = RAW_OF_RESULT[c.result]
+        if c.records["xpass"] and not any(
+                p.raw in ("fail", "broken") for p in c.points):
+            # failed only because a known deviation did not happen: what
+            # was observed is a pass
+            result = "pass"
+        out[c.id] = {"result": result, "reason": c.reason, "points": points}
     return out
 
 
