@@ -59,8 +59,9 @@ def main(src, claims_json, dest):
                        c_string(e.env), kernel, len(rng),
                        strings("sc_dev_match_%d" % i, e.match, pre),
                        "true" if e.expects_failure else "false"))
-    text = ["/* Generated from the files of deviations/ by gen_deviations.py: do "
-            "not edit. */", '#include "sc_expect.h"', ""]
+    text = ["/* Generated from the files of deviations/ by "
+            "gen_deviations.py: do not edit. */", '#include "sc_expect.h"',
+            ""]
     text += pre + ["", "const struct sc_deviation sc_deviations[] = {"]
     text += rows + ["};", "const size_t sc_deviation_count = %d;" % len(rows),
                     ""]

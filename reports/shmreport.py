@@ -22,8 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from shmrep import claims as claims_mod  # noqa: E402
-from shmrep import deviations, differences, explain, html, jsonfmt  # noqa: E402,E501
-from shmrep import junit, matrix  # noqa: E402
+from shmrep import deviations, differences, explain, html  # noqa: E402
+from shmrep import jsonfmt, junit, matrix  # noqa: E402
 from shmrep import probe as probe_mod  # noqa: E402
 from shmrep import runs, sources, summary, tap  # noqa: E402
 from shmrep.errors import UserError  # noqa: E402

@@ -6,7 +6,7 @@ failure, xfail; a pass where an entry says the case fails is an unexpected
 pass, xpass, which is red as in ATF) and the matrix (an entry explains a
 difference between environments).  harness/gen_deviations.py compiles the
 same files into the case library, so `kyua test` reaches the same verdicts
-(harness/sc_expect.c mirrors matches() below)."""
+(harness/sc_expect.c mirrors Deviation.applies and .covers)."""
 import fnmatch
 import glob
 import os

@@ -6,9 +6,9 @@ rules tests/reports/check_junit.py checks).  failure = unexpected failure or
 unexpected pass (type="xpass"), error = broken case, skipped = skipped or
 expected failure (type="xfail", text "XFAIL: ..."); claim, class and file
 system in each testcase's system-out; the probe once, as the properties of
-a first testsuite "shmconform.environment" with no tests.  Never an environment dump: only the probe's few facts
-are written, never the process environment (kyua report-junit writes every
-variable, secrets included)."""
+a first testsuite "shmconform.environment" with no tests.  Never an
+environment dump: only the probe's few facts are written, never the process
+environment (kyua report-junit writes every variable, secrets included)."""
 import re
 
 from . import probe as probe_mod

@@ -31,7 +31,8 @@ def write(run, claims, outputs=None):
             p.outcome]
         if p.outcome == "xpass":
             lines.append("%s %s: passed, but known deviation %s says it "
-                         "fails here: fixed, or the entry is stale" % (tag, p.id, p.expectation.id))
+                         "fails here: fixed, or the entry is stale"
+                         % (tag, p.id, p.expectation.id))
             continue
         lines.append("%s %s: %s" % (tag, p.id, teach.one_line(p)))
         c = p.case
