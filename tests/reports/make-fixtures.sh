@@ -77,4 +77,6 @@ PY
 	"$build/harness/sc-probe" --fs "/dev/shm:${TMPDIR:-/tmp}" \
 		>"$out/$name/probe.json"
 done
+# records/: the synthetic run with failures as data (constructed).
+python3 "$top/tests/reports/make-records-fixture.py"
 echo "fixtures written to $out"
