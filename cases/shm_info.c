@@ -109,17 +109,37 @@ SC_CASE(shm_info_counts_follow_segments, EXT_LIMITS, SC_LINUX,
 	sc_run(count_in_new_namespace, NULL);
 }
 
+/* The id the next segment gets: (sequence 3 << 15) | index 2, so that id
+ * and index differ (a fresh namespace hands out ids equal to indexes). */
+#define NEXT_ID ((3 << 15) | 2)
+
 static void stat_by_index(void *arg)
 {
 	(void)arg;
 	enter_new_ipc_namespace();
+	FILE *f = fopen("/proc/sys/kernel/shm_next_id", "we");
+	if (!f || fprintf(f, "%d\n", NEXT_ID) < 0 || fclose(f) != 0)
+		SC_SKIP("cannot set kernel.shm_next_id in the new IPC "
+			"namespace (%s; it needs CONFIG_CHECKPOINT_RESTORE)",
+			sc_errno_name(errno));
 	int id = make_segment(sc_page_size() + 7);
+	SC_CHECK_EQ(id, NEXT_ID,
+		    "id of the segment made after setting "
+		    "kernel.shm_next_id");
+	int next = 0;
+	f = fopen("/proc/sys/kernel/shm_next_id", "re");
+	SC_CHECK(f && fscanf(f, "%d", &next) == 1,
+		 "cannot read kernel.shm_next_id back");
+	fclose(f);
+	SC_CHECK_EQ(next, -1, "kernel.shm_next_id after use (back to -1)");
 	int highest;
 	shm_info_now(&highest);
+	SC_CHECK_EQ(highest, NEXT_ID & 0x7fff,
+		    "highest index SHM_INFO returned (the id's low 15 bits)");
 	struct shmid_ds by_index, by_id;
 	int rv = shmctl(highest, SHM_STAT, &by_index);
 	SC_CHECK_OK(rv);
-	SC_CHECK_EQ(rv, id, "id SHM_STAT returned for the highest index");
+	SC_CHECK_EQ(rv, id, "id SHM_STAT returned for the index");
 	SC_CHECK_OK(shmctl(id, IPC_STAT, &by_id));
 	SC_CHECK_EQ(by_index.shm_segsz, by_id.shm_segsz,
 		    "shm_segsz by SHM_STAT against IPC_STAT");
@@ -130,10 +150,12 @@ static void stat_by_index(void *arg)
 }
 
 /* Detects SHM_STAT (what ipcs uses to list segments) naming another
- * segment than the index's, or finding one after its removal. */
+ * segment than the index's, or finding one after its removal; and
+ * kernel.shm_next_id (checkpoint/restore) not giving the id asked. */
 SC_CASE(shm_stat_by_index_gives_the_segments_id_and_data, SHMCTL, SC_LINUX,
-	"SHM_STAT of the index SHM_INFO returns gives that segment's id and "
-	"IPC_STAT's data; after IPC_RMID it fails with EINVAL")
+	"With kernel.shm_next_id set, the next segment gets that id; SHM_STAT "
+	"of its index gives that id and IPC_STAT's data, and EINVAL after "
+	"IPC_RMID")
 {
 	sc_run(stat_by_index, NULL);
 }
