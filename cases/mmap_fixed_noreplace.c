@@ -55,7 +55,7 @@ SC_CASE(noreplace_on_free_range_maps_exactly_there, MAP_FIXED, SC_LINUX,
 
 /* Detects a partial overlap (the first, the last or a middle page taken)
  * that is allowed to replace the taken page. */
-SC_CASE(noreplace_partly_overlapping_fails_with_eexist, MAP_FIXED, SC_LINUX,
+SC_CASE(noreplace_on_partly_taken_range_fails_with_eexist, MAP_FIXED, SC_LINUX,
 	"MAP_FIXED_NOREPLACE over a range whose first, last or middle page "
 	"is mapped fails with EEXIST and leaves that page intact")
 {
@@ -137,7 +137,7 @@ SC_CASE(noreplace_unaligned_addr_fails_with_einval, MAP_FIXED, SC_LINUX,
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, noreplace_on_free_range_maps_exactly_there);
-	SC_ADD(tp, noreplace_partly_overlapping_fails_with_eexist);
+	SC_ADD(tp, noreplace_on_partly_taken_range_fails_with_eexist);
 	SC_ADD(tp, noreplace_adjacent_to_mapping_succeeds);
 	SC_ADD(tp, noreplace_with_fixed_still_fails_with_eexist);
 	SC_ADD(tp, noreplace_unaligned_addr_fails_with_einval);
