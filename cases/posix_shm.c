@@ -193,8 +193,8 @@ SC_CASE(name_longer_than_name_max_fails_with_enametoolong, EXT_POSIX_SHM,
 /* Detects a creation mode that is not masked by the umask (an object
  * more open than its creator allows). */
 SC_CASE(new_object_mode_is_masked_by_umask, EXT_POSIX_SHM, SC_POSIX,
-	"A new object's mode is the mode asked for less the umask, and its "
-	"owner is the caller's effective user")
+	"A new object's mode is the mode asked for less the umask; its owner "
+	"and group are the caller's effective ids")
 {
 	mode_t old = umask(022);
 	int fd = shm_open(sc_shm_name(), O_RDWR | O_CREAT | O_EXCL, 0666);
@@ -208,6 +208,7 @@ SC_CASE(new_object_mode_is_masked_by_umask, EXT_POSIX_SHM, SC_POSIX,
 		    "mode of an object created with 0666 under umask 022 "
 		    "(octal 0644 = 420)");
 	SC_CHECK_EQ(sb.st_uid, geteuid(), "st_uid of the new object");
+	SC_CHECK_EQ(sb.st_gid, getegid(), "st_gid of the new object");
 	SC_CHECK_OK(close(fd));
 }
 
@@ -223,6 +224,7 @@ static void open_read_only_object(void *arg)
 			"no process here lacks the permission");
 	}
 	SC_CHECK_ERRNO(shm_open(name, O_RDWR, 0), EACCES);
+	SC_CHECK_ERRNO(shm_open(name, O_RDONLY | O_TRUNC, 0), EACCES);
 	int fd = shm_open(name, O_RDONLY, 0);
 	if (fd < 0)
 		sc_fail_errno(SC_FILE, __LINE__,
@@ -234,8 +236,8 @@ static void open_read_only_object(void *arg)
 /* Detects a mode that is not enforced: a process without write permission
  * opens the object for writing. */
 SC_CASE(mode_denies_write_open_with_eacces, EXT_POSIX_SHM, SC_POSIX,
-	"shm_open(O_RDWR) of a mode 0444 object fails with EACCES for an "
-	"unprivileged process; O_RDONLY succeeds")
+	"shm_open(O_RDWR), and O_RDONLY|O_TRUNC, of a mode 0444 object fail "
+	"with EACCES for an unprivileged process; O_RDONLY succeeds")
 {
 	const char *name = sc_shm_name();
 	mode_t old = umask(0);
@@ -269,7 +271,7 @@ SC_CASE(creating_open_is_writable_whatever_its_mode, EXT_POSIX_SHM, SC_POSIX,
 SC_CASE(read_only_descriptor_refuses_shared_write_mapping, EXT_POSIX_SHM,
 	SC_POSIX,
 	"PROT_WRITE with MAP_SHARED on an object opened O_RDONLY fails with "
-	"EACCES")
+	"EACCES, and ftruncate through it fails")
 {
 	const char *name = sc_shm_name();
 	size_t len = sc_page_size();
@@ -277,18 +279,33 @@ SC_CASE(read_only_descriptor_refuses_shared_write_mapping, EXT_POSIX_SHM,
 	int ro = must_open(name, O_RDONLY, 0);
 	SC_CHECK_MAP_ERRNO(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0,
 			   EACCES);
+	/* Nor can it resize the object (POSIX: EBADF or EINVAL; Linux
+	 * EINVAL). */
+	errno = 0;
+	int rv = ftruncate(ro, (off_t)(2 * len));
+	SC_CHECK(rv == -1 && (errno == EINVAL || errno == EBADF),
+		 "ftruncate through the O_RDONLY descriptor: expected EINVAL "
+		 "or EBADF, observed %s",
+		 rv == 0 ? "success" : sc_errno_name(errno));
 	SC_CHECK_OK(close(ro));
 	SC_CHECK_OK(close(fd));
 }
 
 /* Detects O_TRUNC ignored on an existing object. */
 SC_CASE(o_trunc_empties_existing_object, EXT_POSIX_SHM, SC_POSIX,
-	"shm_open(O_RDWR|O_TRUNC) of an existing object truncates it to 0")
+	"shm_open(O_RDWR|O_TRUNC) of an existing object truncates it to 0 and "
+	"keeps its mode and owner")
 {
 	const char *name = sc_shm_name();
 	int fd = new_object(name, 2 * sc_page_size());
+	SC_CHECK_OK(fchmod(fd, 0640));
 	int fd2 = must_open(name, O_RDWR | O_TRUNC, 0);
-	SC_CHECK_EQ(sc_file_size(fd), 0, "st_size after shm_open(O_TRUNC)");
+	struct stat sb;
+	SC_CHECK_OK(fstat(fd, &sb));
+	SC_CHECK_EQ(sb.st_size, 0, "st_size after shm_open(O_TRUNC)");
+	SC_CHECK_EQ(sb.st_mode & 07777, 0640,
+		    "mode after shm_open(O_TRUNC) (kept: octal 0640 = 416)");
+	SC_CHECK_EQ(sb.st_uid, geteuid(), "owner after shm_open(O_TRUNC)");
 	SC_CHECK_OK(close(fd2));
 	SC_CHECK_OK(close(fd));
 }

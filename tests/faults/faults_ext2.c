@@ -228,12 +228,24 @@ int shm_open(const char *name, int oflag, mode_t mode)
 	return fd;
 }
 
+/* Names whose shm_unlink posix_unlink_deferred put off. */
+static char fx_deferred[8][NAME_MAX + 2];
+
+/* What was put off goes when the process exits (after the harness's own
+ * cleanup ran at exit): the fault must not leak the names. */
+__attribute__((destructor)) static void fx_unlink_deferred(void)
+{
+	for (int i = 0; i < 8; i++)
+		if (fx_deferred[i][0] && fx_real.shm_unlink)
+			fx_real.shm_unlink(fx_deferred[i]);
+}
+
 int shm_unlink(const char *name)
 {
 	fx_init();
 	if (!fx_posix_fault())
 		return fx_real.shm_unlink(name);
-	static char deferred[8][NAME_MAX + 2];
+	char(*deferred)[NAME_MAX + 2] = fx_deferred;
 	if (fm_fault == F_posix_unlink_deferred) {
 		for (int i = 0; i < 8; i++)
 			if (strcmp(deferred[i], name) == 0) {
