@@ -19,6 +19,7 @@
 #include "sc.h"
 #include "sc_ext.h"
 #include "sc_mapcheck.h"
+#include "sc_vgquiet.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
@@ -28,6 +29,9 @@
 #endif
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
 #endif
 
 static int new_memfd(const char *name, unsigned int flags)
@@ -87,9 +91,20 @@ SC_CASE(new_memfd_is_empty_and_shows_its_name, EXT_MEMFD, SC_LINUX,
 /* Detects a name limit other than the documented 249 bytes (a long name
  * cut silently, or a legal one refused). */
 SC_CASE(name_over_249_bytes_fails_with_einval, EXT_MEMFD, SC_LINUX,
-	"memfd_create accepts a name of 249 bytes and fails with EINVAL for "
-	"250")
+	"memfd_create accepts names of 0 and 249 bytes, fails with EINVAL for "
+	"250 and with EFAULT for a NULL name")
 {
+	SC_CHECK_OK(close(new_memfd("", MFD_CLOEXEC)));
+	sc_vg_quiet_begin(); /* NULL is the point */
+	errno = 0;
+	int rv = memfd_create(NULL, MFD_CLOEXEC);
+	int err = errno;
+	sc_vg_quiet_end();
+	if (rv >= 0)
+		close(rv);
+	SC_CHECK(rv < 0 && err == EFAULT,
+		 "memfd_create(NULL): expected EFAULT, observed %s",
+		 rv >= 0 ? "success" : sc_errno_name(err));
 	char name[251];
 	memset(name, 'n', sizeof name);
 	name[249] = '\0';
@@ -465,7 +480,7 @@ SC_CASE(shared_mapping_and_proc_reopen_see_one_file, EXT_MEMFD, SC_LINUX,
  * and could be chmod'ed back, the hole vm.memfd_noexec exists to close. */
 SC_CASE(noexec_seal_makes_file_not_executable_for_good, EXT_MEMFD, SC_LINUX,
 	"MFD_NOEXEC_SEAL gives mode 0666 and F_SEAL_EXEC: chmod cannot add "
-	"x bits (EPERM)")
+	"x bits (EPERM); with MFD_EXEC too it fails with EINVAL")
 {
 	int fd = memfd_create("x", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
 	if (fd < 0 && errno == EINVAL && !sc_kernel_at_least(6, 3))
@@ -484,6 +499,7 @@ SC_CASE(noexec_seal_makes_file_not_executable_for_good, EXT_MEMFD, SC_LINUX,
 		 (unsigned)get_seals(fd));
 	SC_CHECK_ERRNO(fchmod(fd, 0777), EPERM);
 	SC_CHECK_OK(close(fd));
+	SC_CHECK_ERRNO(memfd_create("x", MFD_EXEC | MFD_NOEXEC_SEAL), EINVAL);
 }
 
 /* Detects ordinary tmpfs files that can be sealed (only memfds may be:
