@@ -462,6 +462,30 @@ SC_CASE(shrinking_object_under_mapping_cuts_pages, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
+/* Detects posix_fallocate taken as a resize: it may only grow an object,
+ * never shrink it. */
+SC_CASE(posix_fallocate_grows_object_never_shrinks_it, EXT_POSIX_SHM, SC_POSIX,
+	"posix_fallocate of two pages grows an empty object to two pages; "
+	"posix_fallocate of one page then leaves it at two")
+{
+	size_t page = sc_page_size();
+	int fd = must_open(sc_shm_name(), O_RDWR | O_CREAT | O_EXCL, 0600);
+	int err = posix_fallocate(fd, 0, (off_t)(2 * page));
+	if (err == EOPNOTSUPP)
+		SC_SKIP("posix_fallocate is not supported on /dev/shm here");
+	SC_CHECK(err == 0, "posix_fallocate of two pages: %s",
+		 sc_errno_name(err));
+	SC_CHECK_EQ(sc_file_size(fd), 2 * page,
+		    "st_size after posix_fallocate of two pages");
+	err = posix_fallocate(fd, 0, (off_t)page);
+	SC_CHECK(err == 0, "posix_fallocate of one page: %s",
+		 sc_errno_name(err));
+	SC_CHECK_EQ(
+	    sc_file_size(fd), 2 * page,
+	    "st_size after posix_fallocate of one page (never shrinks)");
+	SC_CHECK_OK(close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, new_object_is_empty_with_cloexec);
@@ -484,5 +508,6 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, descriptor_is_lowest_free_one);
 	SC_ADD(tp, no_free_descriptor_fails_with_emfile);
 	SC_ADD(tp, shrinking_object_under_mapping_cuts_pages);
+	SC_ADD(tp, posix_fallocate_grows_object_never_shrinks_it);
 	return atf_no_error();
 }

@@ -42,6 +42,8 @@ static struct {
 	int (*memfd_create)(const char *, unsigned int);
 	int (*fcntl)(int, int, ...);
 	int (*unlink)(const char *);
+	int (*posix_fallocate)(int, off_t, off_t);
+	ssize_t (*pread)(int, void *, size_t, off_t);
 } fx_real;
 
 static void fx_init(void)
@@ -53,6 +55,9 @@ static void fx_init(void)
 	*(void **)&fx_real.shm_unlink = dlsym(RTLD_NEXT, "shm_unlink");
 	*(void **)&fx_real.memfd_create = dlsym(RTLD_NEXT, "memfd_create");
 	*(void **)&fx_real.unlink = dlsym(RTLD_NEXT, "unlink");
+	*(void **)&fx_real.posix_fallocate =
+	    dlsym(RTLD_NEXT, "posix_fallocate");
+	*(void **)&fx_real.pread = dlsym(RTLD_NEXT, "pread");
 	*(void **)&fx_real.fcntl = dlsym(RTLD_NEXT, "fcntl");
 }
 
@@ -272,6 +277,14 @@ int shm_unlink(const char *name)
 	return rv;
 }
 
+int posix_fallocate(int fd, off_t off, off_t len)
+{
+	fx_init();
+	if (fm_fault == F_posix_fallocate_sets_size)
+		return fm_real.ftruncate(fd, off + len) == 0 ? 0 : errno;
+	return fx_real.posix_fallocate(fd, off, len);
+}
+
 /* ---- memfd and seals --------------------------------------------------- */
 
 int memfd_create(const char *name, unsigned int flags)
@@ -420,6 +433,22 @@ int unlink(const char *path)
 	return fx_real.unlink(path);
 }
 
+/* io_into_own_mapping_refused: a buffer inside a mapping of the file the
+ * call reads. */
+ssize_t pread(int fd, void *buf, size_t count, off_t off)
+{
+	fx_init();
+	struct fm_map *m;
+	struct stat sb;
+	if (fm_fault == F_io_into_own_mapping_refused &&
+	    (m = fm_find(buf)) != NULL && m->kind == FM_FILE &&
+	    fstat(fd, &sb) == 0 && sb.st_dev == m->dev && sb.st_ino == m->ino) {
+		errno = EFAULT;
+		return -1;
+	}
+	return fx_real.pread(fd, buf, count, off);
+}
+
 /* ---- mmap -------------------------------------------------------------- */
 
 /* st_mtime of files mapped shared, for msync_no_mtime. */
@@ -463,6 +492,19 @@ bool fm_x_mmap_args(void **addr, size_t *len, int *prot, int *flags, int fd,
 			errno = EEXIST;
 			return false;
 		}
+		break;
+	case F_write_only_unreadable:
+		if (*prot == PROT_WRITE)
+			*prot = PROT_NONE;
+		break;
+	case F_noreserve_refused:
+		if (*flags & MAP_NORESERVE) {
+			errno = EINVAL;
+			return false;
+		}
+		break;
+	case F_populate_ignored:
+		*flags &= ~MAP_POPULATE;
 		break;
 	case F_hugetlb_ignored:
 		*flags &= ~(MAP_HUGETLB | (int)FX_HUGE_SIZE_BITS);
