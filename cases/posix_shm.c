@@ -5,12 +5,17 @@
  * for those that hold it.  Every name comes from sc_shm_name(), which puts
  * it in the case's ledger first: a name the case leaves (failure, timeout,
  * kill) is shm_unlink()ed by the cleanup or the next run's sweep.
+ *
+ * Also here, for tests/t-posix-leaks.sh only: a case that holds two names
+ * and hangs until Kyua's timeout or a SIGKILL ends it, listed only when
+ * SHMCONFORM_SELFTEST_HANG=<timeout seconds> is set.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -486,6 +491,43 @@ SC_CASE(posix_fallocate_grows_object_never_shrinks_it, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
+static const char *hang_seconds(void)
+{
+	const char *s = getenv("SHMCONFORM_SELFTEST_HANG");
+	return s && atoi(s) > 0 ? s : NULL;
+}
+
+ATF_TC_WITH_CLEANUP(selftest_hang_holding_names);
+ATF_TC_HEAD(selftest_hang_holding_names, tc)
+{
+	sc_head(
+	    tc, SC_CLAIM_EXT_POSIX_SHM, SC_OBSERVED,
+	    "Self-test only (SHMCONFORM_SELFTEST_HANG): holds two POSIX shm "
+	    "names and hangs until its timeout; its cleanup must remove "
+	    "them",
+	    false);
+	atf_tc_set_md_var(tc, "timeout", "%s", hang_seconds());
+}
+ATF_TC_CLEANUP(selftest_hang_holding_names, tc)
+{
+	sc_cleanup_case(tc);
+}
+ATF_TC_BODY(selftest_hang_holding_names, tc)
+{
+	sc_begin(tc, "selftest_hang_holding_names", SC_CLAIM_EXT_POSIX_SHM,
+		 SC_OBSERVED);
+	for (int i = 0; i < 2; i++) {
+		const char *name = sc_shm_name();
+		SC_CHECK_OK(close(new_object(name, sc_page_size())));
+		printf("selftest: holding %s\n", name);
+	}
+	fflush(stdout);
+	/* Bounded even without Kyua: three times the timeout. */
+	sleep((unsigned)atoi(hang_seconds()) * 3);
+	SC_FAIL("self-test case was not ended by its %s s timeout",
+		hang_seconds());
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, new_object_is_empty_with_cloexec);
@@ -509,5 +551,7 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, no_free_descriptor_fails_with_emfile);
 	SC_ADD(tp, shrinking_object_under_mapping_cuts_pages);
 	SC_ADD(tp, posix_fallocate_grows_object_never_shrinks_it);
+	if (hang_seconds())
+		SC_ADD(tp, selftest_hang_holding_names);
 	return atf_no_error();
 }
