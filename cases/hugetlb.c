@@ -11,7 +11,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/mman.h>
-#include <stdio.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -145,13 +144,7 @@ SC_CASE(mapping_more_huge_pages_than_free_fails_with_enomem, EXT_HUGETLB,
 	need_no_valgrind();
 	size_t hps = sc_huge_need(1);
 	long free_pages = sc_huge_pages_free();
-	FILE *f = fopen("/proc/sys/vm/nr_overcommit_hugepages", "re");
-	long over = 0;
-	if (f) {
-		if (fscanf(f, "%ld", &over) != 1)
-			over = 0;
-		fclose(f);
-	}
+	long over = sc_sysctl_long("vm/nr_overcommit_hugepages", 0);
 	if (over != 0)
 		SC_SKIP("vm.nr_overcommit_hugepages is %ld: surplus pages "
 			"may be made",
@@ -232,13 +225,7 @@ SC_CASE(unprivileged_process_gets_eperm_for_shm_hugetlb_not_map_hugetlb,
 			(int)geteuid());
 	struct sc_priv_user u;
 	sc_priv_target(&u);
-	FILE *f = fopen("/proc/sys/vm/hugetlb_shm_group", "re");
-	long group = 0;
-	if (f) {
-		if (fscanf(f, "%ld", &group) != 1)
-			group = 0;
-		fclose(f);
-	}
+	long group = sc_sysctl_long("vm/hugetlb_shm_group", 0);
 	if ((gid_t)group == u.gid)
 		SC_SKIP("vm.hugetlb_shm_group is %s's group %ld", u.name,
 			group);

@@ -143,15 +143,9 @@ SC_CASE(without_allow_sealing_file_is_sealed_shut, EXT_MEMFD, SC_LINUX,
 	"Without MFD_ALLOW_SEALING, F_GET_SEALS gives F_SEAL_SEAL and "
 	"F_ADD_SEALS fails with EPERM")
 {
-	FILE *f = fopen("/proc/sys/vm/memfd_noexec", "re");
-	int noexec = 0;
-	if (f) {
-		if (fscanf(f, "%d", &noexec) != 1)
-			noexec = 0;
-		fclose(f);
-	}
+	long noexec = sc_sysctl_long("vm/memfd_noexec", 0);
 	if (noexec != 0)
-		SC_SKIP("vm.memfd_noexec is %d: every memfd made without "
+		SC_SKIP("vm.memfd_noexec is %ld: every memfd made without "
 			"MFD_EXEC is MFD_NOEXEC_SEAL, which allows sealing",
 			noexec);
 	int fd = new_memfd("x", MFD_CLOEXEC);

@@ -33,6 +33,20 @@ bool sc_kernel_is(int major, int minor)
 	return sc_kernel_version(&ma, &mi) && ma == major && mi == minor;
 }
 
+long sc_sysctl_long(const char *name, long def)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/proc/sys/%s", name);
+	FILE *f = fopen(path, "re");
+	long v = def;
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = def;
+		fclose(f);
+	}
+	return v;
+}
+
 /* A "Name:  value" line of /proc/meminfo; -1 if absent. */
 static long sc_meminfo(const char *name)
 {

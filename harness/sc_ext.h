@@ -18,6 +18,10 @@ bool sc_kernel_at_least(int major, int minor);
 /* Is it exactly major.minor (any patch level)? */
 bool sc_kernel_is(int major, int minor);
 
+/* The number in a /proc/sys file ("vm/memfd_noexec"), or def if the file
+ * is missing or holds no number. */
+long sc_sysctl_long(const char *name, long def);
+
 /* The default huge page size in bytes (Hugepagesize in /proc/meminfo),
  * 0 if the kernel has no hugetlb support. */
 size_t sc_huge_page_size(void);
