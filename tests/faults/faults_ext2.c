@@ -291,6 +291,8 @@ int memfd_create(const char *name, unsigned int flags)
 {
 	fx_init();
 	char buf[512];
+	if (!name) /* the kernel's EFAULT is the answer to see */
+		return fx_real.memfd_create(name, flags);
 	switch (fm_fault) {
 	case F_memfd_name_changed:
 		snprintf(buf, sizeof buf, "%.200s-x", name);
