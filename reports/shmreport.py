@@ -5,7 +5,7 @@
   shmreport.py tap|junit|html|summary|export --results RUN [-o FILE]
   shmreport.py matrix  RUN... [--html FILE] [--md FILE] [--by claim|case]
   shmreport.py explain ID [RUN...]
-  shmreport.py probe   [--sc-probe build/harness/sc-probe] [--fs DIRS] [-o F]
+  shmreport.py probe   [--sc-probe build/tools/sc-probe] [--fs DIRS] [-o F]
   shmreport.py check-expectations [FILE]
 
 A RUN is a Kyua results file (kyua.db, with probe.json beside it), a
@@ -13,7 +13,6 @@ shmconform results file (JSON, reports/FORMAT.md), or a directory holding
 one.  Standard library only; Python >= 3.9.  See reports/README.md.
 """
 import argparse
-import json
 import os
 import sys
 
@@ -156,8 +155,8 @@ def cmd_explain(args):
 
 
 def cmd_probe(args):
-    data = probe_mod.collect(args.sc_probe, args.fs)
-    _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", args.output)
+    # sc-probe's own text: its big integers stay decimal strings.
+    _emit(probe_mod.run_sc_probe(args.sc_probe, args.fs), args.output)
     return 0
 
 
@@ -244,9 +243,11 @@ def parser():
                    help="case sources (default: cases/)")
     x.set_defaults(func=cmd_explain)
 
-    pr = sub.add_parser("probe", help="probe this environment (JSON)")
+    pr = sub.add_parser("probe", help="probe this environment (runs "
+                        "sc-probe; JSON)")
     pr.add_argument("--sc-probe", metavar="PATH",
-                    help="the C probe (build/harness/sc-probe)")
+                    help="the probe (default: build/tools/sc-probe, or "
+                    "$SHMCONFORM_BUILD/tools/sc-probe)")
     pr.add_argument("--fs", metavar="DIRS",
                     help="colon-separated directories (default: $TMPDIR "
                     "and /dev/shm)")
