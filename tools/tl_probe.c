@@ -270,8 +270,14 @@ static void jfs_notes(struct tl_json *j, const struct mount *m)
 							 : "NFS hard mount");
 	} else if (strncmp(m->fstype, "fuse", 4) == 0) {
 		char s[300];
-		snprintf(s, sizeof s, "FUSE file system %s",
-			 m->fstype[4] == '.' ? m->fstype + 5 : "(no subtype)");
+		if (m->fstype[4] == '.')
+			snprintf(s, sizeof s, "FUSE file system %s",
+				 m->fstype + 5);
+		else
+			snprintf(s, sizeof s,
+				 "FUSE file system (no subtype in the mount "
+				 "table; source %.200s)",
+				 m->source);
 		tl_json_str(j, NULL, s);
 		/* FUSE_WRITEBACK_CACHE is negotiated at init between the
 		 * daemon and the kernel; no /proc or /sys file shows it. */
