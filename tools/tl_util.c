@@ -16,23 +16,27 @@
 
 #include "tl_util.h"
 
+/* Out of memory: say which tool and what, and give up (exit 2). */
+static void __attribute__((noreturn)) oom(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what,
+		strerror(errno));
+	exit(2);
+}
+
 char *tl_xstrdup(const char *s)
 {
 	char *d = strdup(s ? s : "");
-	if (!d) {
-		perror("strdup");
-		exit(2);
-	}
+	if (!d)
+		oom("strdup");
 	return d;
 }
 
 void *tl_xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
-	if (!q) {
-		perror("realloc");
-		exit(2);
-	}
+	if (!q)
+		oom("realloc");
 	return q;
 }
 
@@ -43,10 +47,8 @@ char *tl_xasprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		perror("vasprintf");
-		exit(2);
-	}
+	if (n < 0)
+		oom("vasprintf");
 	return s;
 }
 
