@@ -58,9 +58,9 @@ def run_sc_probe(sc_probe=None, fs=None, timeout=60):
         raise UserError("%s failed: %s" % (sc_probe, e))
     text = done.stdout.decode("utf-8", "replace")
     if done.returncode != 0:
-        raise UserError("%s failed (exit %d): %s" % (
-            sc_probe, done.returncode,
-            done.stderr.decode("utf-8", "replace").strip()))
+        why = done.stderr.decode("utf-8", "replace").strip()
+        raise UserError("%s failed (exit %d)%s" % (
+            sc_probe, done.returncode, ": " + why if why else ""))
     try:
         data = json.loads(text)
     except ValueError as e:
