@@ -813,13 +813,11 @@ static char *env_json(int ncpu_found, const int cpu[2],
 	    "    \"pipe_buf\": %ld, \"sock_sndbuf\": %ld, \"msgmax\": %ld, "
 	    "\"msgmnb\": %ld, \"mq_msgsize\": %ld, \"mq_maxmsg\": %ld},\n",
 	    opt.quick ? "quick" : "full", ts, model, online,
-	    sysconf(_SC_PAGESIZE), place,
-	    ncpu_found >= 2 ? "true" : "false", load0, load1,
-	    other < 0 ? 0 : other, steal, wall, ours, opt.reps,
+	    sysconf(_SC_PAGESIZE), place, ncpu_found >= 2 ? "true" : "false",
+	    load0, load1, other < 0 ? 0 : other, steal, wall, ours, opt.reps,
 	    opt.reps_planned, opt.budget, opt.target_ms, sizes,
-	    BENCH_RING_BYTES, BENCH_VARIANTS, fdir,
-	    kl.pipe_buf, kl.sock_sndbuf, kl.msgmax, kl.msgmnb, kl.mq_msgsize,
-	    kl.mq_maxmsg);
+	    BENCH_RING_BYTES, BENCH_VARIANTS, fdir, kl.pipe_buf, kl.sock_sndbuf,
+	    kl.msgmax, kl.msgmnb, kl.mq_msgsize, kl.mq_maxmsg);
 	return buf;
 }
 
