@@ -28,14 +28,28 @@ def normalize(value):
     return value
 
 
+def canonical(value):
+    """The probe as the format writes it: integers above 2^53 as decimal
+    strings (older probes wrote them as numbers)."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            abs(value) > EXACT_MAX:
+        return str(value)
+    return value
+
+
 def load(path):
     data = read_json(path, "probe")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UserError("%s is not a shmconform probe (no \"format\": \"%s\")"
                         % (path, FORMAT))
-    # Kept as written (an export writes it on unchanged); the functions
-    # below normalize what they show.
-    return data
+    # In the written form (an export writes it on unchanged; older probes
+    # wrote big integers as numbers); the functions below normalize what
+    # they show.
+    return canonical(data)
 
 
 def default_sc_probe():
