@@ -29,6 +29,9 @@ int sc_sweep_stale(void);
 const char *sc_state_dir(void);
 /* Undo everything a ledger lists, then delete it; items removed. */
 int sc_ledger_process(const char *path);
+/* State letter (R, S, Z...) and start time of process pid, from
+ * /proc/PID/stat; false if there is no such process. */
+bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start);
 /* "PID STARTTIME IPCNS PIDNS": who owns a ledger, as the sweep judges. */
 void sc_proc_identity(pid_t pid, char *buf, size_t len);
 /* Key and creator of System V segment id; false if there is none. */

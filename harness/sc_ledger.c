@@ -29,7 +29,7 @@ const char *sc_state_dir(void)
 
 /* State letter (R, S, Z...) and start time of process pid, from
  * /proc/PID/stat; false if there is no such process. */
-static bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start)
+bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
 	char path[64], stat[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
