@@ -193,8 +193,9 @@ static bool has_option(const char *opts, const char *flag)
 }
 
 /* Every option of the mount and of its super block, as one object: a flag
- * is true, "key=value" a string (super-block options win, being the file
- * system's own: 9p's cache=, NFS's vers= and proto=, FUSE's user_id=). */
+ * is true, "key=value" a string.  The per-mount list holds flags (rw,
+ * nosuid, relatime); the super block's carries the file system's own
+ * (9p's cache=, NFS's vers= and proto=, FUSE's user_id=). */
 static void joptions(struct tl_json *j, const struct mount *m)
 {
 	tl_json_open(j, "options", '{');
