@@ -21,9 +21,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/vfs.h>
-#include <linux/magic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -340,27 +337,6 @@ static void read_line(const char *path, const char *key, char *buf, size_t len)
 		break;
 	}
 	fclose(f);
-}
-
-const char *bench_fs_type(const char *dir)
-{
-	struct statfs sf;
-	if (statfs(dir, &sf) != 0)
-		return "unknown";
-	switch ((unsigned long)sf.f_type) {
-	case TMPFS_MAGIC:
-		return "tmpfs";
-	case EXT4_SUPER_MAGIC:
-		return "ext4";
-	case XFS_SUPER_MAGIC:
-		return "xfs";
-	case BTRFS_SUPER_MAGIC:
-		return "btrfs";
-	case OVERLAYFS_SUPER_MAGIC:
-		return "overlay";
-	default:
-		return "other";
-	}
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -788,15 +764,11 @@ static char *env_json(int ncpu_found, const int cpu[2],
 		      double ours, const char *load0, const char *load1)
 {
 	static char buf[8192];
-	struct utsname u;
 	char model[256];
 	struct bench_kernel_limits kl;
-	uname(&u);
+	/* The kernel, a hypervisor, the file system: sc-probe's probe.json
+	 * beside this file says those (ci/bench writes it). */
 	read_line("/proc/cpuinfo", "model name", model, sizeof(model));
-	/* The CPU flag a hypervisor sets for its guests. */
-	char flags[4096];
-	read_line("/proc/cpuinfo", "flags", flags, sizeof(flags));
-	bool virt = strstr(flags, " hypervisor") != NULL;
 	bench_kernel_limits(&kl);
 	char place[160];
 	if (ncpu_found >= 2)
@@ -827,8 +799,8 @@ static char *env_json(int ncpu_found, const int cpu[2],
 	snprintf(
 	    buf, sizeof(buf),
 	    "  \"mode\": \"%s\",\n  \"date\": \"%s\",\n"
-	    "  \"machine\": {\"kernel\": \"%s %s\", \"cpu_model\": \"%s\", "
-	    "\"cpus_online\": %ld, \"page_size\": %ld, \"virtual\": %s,\n"
+	    "  \"machine\": {\"cpu_model\": \"%s\", "
+	    "\"cpus_online\": %ld, \"page_size\": %ld,\n"
 	    "    \"placement\": \"%s\", \"distinct_cpus\": %s,\n"
 	    "    \"loadavg_start\": \"%s\", \"loadavg_end\": \"%s\",\n"
 	    "    \"other_load\": %.3f, \"steal\": %.3f, "
@@ -837,17 +809,15 @@ static char *env_json(int ncpu_found, const int cpu[2],
 	    "\"budget_s\": %g, \"target_ms\": %g, "
 	    "\"sizes\": [%s],\n"
 	    "    \"ring_bytes\": %d, \"variants\": %d,\n"
-	    "    \"file_dir\": \"%s\", \"file_fs\": \"%s\",\n"
+	    "    \"file_dir\": \"%s\",\n"
 	    "    \"pipe_buf\": %ld, \"sock_sndbuf\": %ld, \"msgmax\": %ld, "
 	    "\"msgmnb\": %ld, \"mq_msgsize\": %ld, \"mq_maxmsg\": %ld},\n",
-	    opt.quick ? "quick" : "full", ts, u.sysname, u.release, model,
-	    online, sysconf(_SC_PAGESIZE), virt ? "true" : "false", place,
-	    ncpu_found >= 2 ? "true" : "false", load0, load1,
-	    other < 0 ? 0 : other, steal, wall, ours, opt.reps,
+	    opt.quick ? "quick" : "full", ts, model, online,
+	    sysconf(_SC_PAGESIZE), place, ncpu_found >= 2 ? "true" : "false",
+	    load0, load1, other < 0 ? 0 : other, steal, wall, ours, opt.reps,
 	    opt.reps_planned, opt.budget, opt.target_ms, sizes,
-	    BENCH_RING_BYTES, BENCH_VARIANTS, fdir, bench_fs_type(fdir),
-	    kl.pipe_buf, kl.sock_sndbuf, kl.msgmax, kl.msgmnb, kl.mq_msgsize,
-	    kl.mq_maxmsg);
+	    BENCH_RING_BYTES, BENCH_VARIANTS, fdir, kl.pipe_buf, kl.sock_sndbuf,
+	    kl.msgmax, kl.msgmnb, kl.mq_msgsize, kl.mq_maxmsg);
 	return buf;
 }
 

@@ -157,9 +157,8 @@ extern const struct bench_mech bench_kernel_mechs[];
 extern const size_t bench_kernel_nmechs;
 /* Bytes of buffering a shared memory ring gets (at least two slots). */
 #define BENCH_RING_BYTES (64 * 1024)
-/* Where file-backed mappings live; its file system type for the report. */
+/* Where file-backed mappings live (probe.json names its file system). */
 const char *bench_file_dir(void);
-const char *bench_fs_type(const char *dir);
 /* Limits the kernel mechanisms work within, for the report. */
 struct bench_kernel_limits {
 	long pipe_buf; /* F_GETPIPE_SZ */

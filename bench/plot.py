@@ -15,6 +15,8 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
+import probe_facts  # noqa: E402
+
 SHM = ["sysv-spin", "sysv-futex", "file-spin", "file-futex", "anon-spin",
        "anon-futex"]
 KERNEL = ["pipe", "socketpair", "sysv-mq", "posix-mq"]
@@ -49,7 +51,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     with open(sys.argv[1]) as f:
-        doc = json.load(f)
+        doc = probe_facts.merge(json.load(f), sys.argv[1])
     rows = doc["results"]
     mechs = [m for m in SHM + KERNEL if any(r["mech"] == m for r in rows)]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 6))

@@ -16,6 +16,8 @@ import math
 import os
 import sys
 
+import probe_facts
+
 SHM = ["sysv-spin", "sysv-futex", "file-spin", "file-futex", "anon-spin",
        "anon-futex"]
 KERNEL = ["pipe", "socketpair", "sysv-mq", "posix-mq"]
@@ -612,7 +614,7 @@ def main():
                     help="only validate the results file")
     a = ap.parse_args()
     with open(a.results) as f:
-        doc = json.load(f)
+        doc = probe_facts.merge(json.load(f), a.results)
     problems = check(doc)
     if a.check or problems:
         for p in problems:

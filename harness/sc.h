@@ -21,6 +21,7 @@
 #include <atf-c.h>
 
 #include "sc_claims_gen.h"
+#include "sc_core.h"
 
 /* Source file names in messages, without the build's directories. */
 #ifdef __FILE_NAME__
@@ -51,11 +52,8 @@ size_t sc_round_up(size_t n, size_t to);
 
 /* ---- names for numbers ------------------------------------------------- */
 
-const char *sc_errno_name(int err);		/* "EINVAL"; "errno 4095" */
-const char *sc_signal_name(int sig);		/* "SIGSEGV" */
-const char *sc_si_code_name(int sig, int code); /* "SEGV_ACCERR" */
-/* statfs f_type in words: "tmpfs", "ext4"; "fs-0x..." if unknown. */
-const char *sc_fs_type_name(unsigned long magic);
+/* sc_errno_name(EINVAL) "EINVAL", sc_signal_name, sc_si_code_name,
+ * sc_fs_type_name(statfs f_type) "tmpfs": in sc_core.h (no ATF). */
 
 /* ---- case declaration -------------------------------------------------- */
 
@@ -301,9 +299,7 @@ int sc_shmget_unique(size_t size, int mode, key_t *key);
 /* A POSIX shm name, unique to this run, removed at the end. */
 const char *sc_shm_name(void);
 
-/* Remove every leftover of runs whose process is gone (ci/run-suite and
- * the sweep tool call this). Returns the number of items removed. */
-int sc_sweep_stale(void);
+/* sc_sweep_stale(): remove what killed runs left (sc_core.h). */
 
 /* ---- environment ------------------------------------------------------- */
 

@@ -47,8 +47,6 @@ const char *sc_ledger_path(void);
  * instead of failing the case. */
 void sc_ledger_add(const char *kind, const char *what);
 bool sc_ledger_try_add(const char *kind, const char *what);
-/* Undo everything a ledger lists. */
-int sc_ledger_process(const char *path);
 /* Remember where the ledger is, for the cleanup routine (in the cwd). */
 void sc_ledger_mark_cwd(void);
 

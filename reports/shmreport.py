@@ -6,7 +6,7 @@
   shmreport.py matrix  RUN... [--html FILE] [--md FILE] [--by claim|case]
   shmreport.py differences RUN... [--md FILE]
   shmreport.py explain ID [RUN...]
-  shmreport.py probe   [--sc-probe build/harness/sc-probe] [--fs DIRS] [-o F]
+  shmreport.py probe   [--sc-probe build/tools/sc-probe] [--fs DIRS] [-o F]
   shmreport.py check-deviations [DIR|FILE]
 
 A RUN is a Kyua results file (kyua.db, with probe.json beside it), a
@@ -191,8 +191,8 @@ def cmd_explain(args):
 
 
 def cmd_probe(args):
-    data = probe_mod.collect(args.sc_probe, args.fs)
-    _emit(jsonfmt.dumps_portable(data, indent=2), args.output)
+    # sc-probe's own text: its big integers stay decimal strings.
+    _emit(probe_mod.run_sc_probe(args.sc_probe, args.fs), args.output)
     return 0
 
 
@@ -290,9 +290,11 @@ def parser():
                    "case sources (cases/)")
     x.set_defaults(func=cmd_explain)
 
-    pr = sub.add_parser("probe", help="probe this environment (JSON)")
+    pr = sub.add_parser("probe", help="probe this environment (runs "
+                        "sc-probe; JSON)")
     pr.add_argument("--sc-probe", metavar="PATH",
-                    help="the C probe (build/harness/sc-probe)")
+                    help="the probe (default: build/tools/sc-probe, or "
+                    "$SHMCONFORM_BUILD/tools/sc-probe)")
     pr.add_argument("--fs", metavar="DIRS",
                     help="colon-separated directories (default: $TMPDIR "
                     "and /dev/shm)")

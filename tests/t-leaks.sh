@@ -118,7 +118,7 @@ if [ -n "$new" ]; then
 	done <<<"$new" >&2
 	sed 's/^/    /' "$out/ledgers" >&2
 	[ "$isolated" = yes ] ||
-		SHMCONFORM_STATE="" "$build/harness/sc-sweep" >/dev/null 2>&1
+		SHMCONFORM_STATE="" "$build/tools/sc-sweep" >/dev/null 2>&1
 	exit 1
 fi
 echo "t-leaks: nothing left behind (SysV segments, /dev/shm, huge pages," \

@@ -355,21 +355,67 @@ else
 fi
 
 # ---- the C probe ---------------------------------------------------------
-if [ -x "$build/harness/sc-probe" ]; then
-	"$build/harness/sc-probe" --fs "/dev/shm:${TMPDIR:-/tmp}" >"$work/probe.json"
+if [ -x "$build/tools/sc-probe" ]; then
+	"$build/tools/sc-probe" --fs "/dev/shm:${TMPDIR:-/tmp}" >"$work/probe.json"
 	check "sc-probe: JSON with page size, SHMLBA, IPC_INFO, fs, namespaces, sandbox" python3 -c '
 import json, os, sys
 p = json.load(open(sys.argv[1]))
 assert p["format"] == "shmconform-probe", p.get("format")
 assert p["page_size"] == os.sysconf("SC_PAGESIZE"), p["page_size"]
 assert p["shmlba"] and p["shmlba"] % p["page_size"] == 0, p["shmlba"]
-assert p["ipc_info"]["shmmni"] > 0 and p["ipc_info"]["shmmax"] > 0
+# integers above 2^53 are decimal strings (reports/FORMAT.md)
+assert p["ipc_info"]["shmmni"] > 0 and int(p["ipc_info"]["shmmax"]) > 0
+for v in (p["ipc_info"]["shmmax"], p["sysctl"]["shmmax"]):
+    assert isinstance(v, int) and v <= 1 << 53 or \
+        isinstance(v, str) and int(v) > 1 << 53, v
+assert p["runtime"]["name"] and p["runtime"]["decided_by"], p["runtime"]
+assert p["capabilities"]["effective"]["hex"] == [l.split()[1] for l in
+    open("/proc/self/status") if l.startswith("CapEff:")][0]
+assert p["seccomp"]["mode"] in (0, 1, 2), p["seccomp"]
+assert p["user_namespace"]["uid_map"][0]["count"] > 0
+assert "memory_limit_bytes" in p["cgroup"]
+assert p["filesystems"][0]["read_only"] is False
+assert p["filesystems"][0]["options"]["rw"] is True
 assert p["kernel"]["release"] == os.uname().release
 assert [f["dir"] for f in p["filesystems"]] == sys.argv[2].split(":")
 assert p["filesystems"][0]["type"] == "tmpfs", p["filesystems"][0]
 assert p["namespaces"]["ipc"]["id"].startswith("ipc:[")
 assert p["sandbox"]["kind"] in ("gvisor", "wsl1", "wsl2", "uml", "container", "vm", "none")
 ' "$work/probe.json" "/dev/shm:${TMPDIR:-/tmp}"
+	# The schema is the contract with every reader (Debian's jsonschema,
+	# via /usr/bin/python3: the python3 first on PATH may lack it).
+	check "sc-probe output valid against reports/schema/probe.schema.json" \
+		/usr/bin/python3 -c '
+import json, sys
+try:
+    import jsonschema
+except ImportError:
+    sys.exit("python3-jsonschema missing (ci/packages.d/tools.txt: run ci/setup)")
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+for path in sys.argv[2:]:
+    errs = sorted(v.iter_errors(json.load(open(path))), key=str)
+    for e in errs[:5]:
+        print("%s: %s at %s" % (path, e.message, "/".join(map(str, e.absolute_path))))
+    assert not errs, "%d schema errors" % len(errs)
+' "$top/reports/schema/probe.schema.json" "$work/probe.json"
+	# ... and so is what sc-run embeds, and what shmreport.py probe writes.
+	"$build/tools/sc-run" -q -o "$work/sc-run.json" -f nothing-matches \
+		"$build/cases/mmap_pages" 2>/dev/null
+	python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["probe"], open(sys.argv[2], "w"))' \
+		"$work/sc-run.json" "$work/sc-run-probe.json"
+	python3 "$top/reports/shmreport.py" probe --sc-probe "$build/tools/sc-probe" \
+		-o "$work/shmreport-probe.json"
+	check "sc-run's and shmreport.py probe's probe objects valid too" \
+		/usr/bin/python3 -c '
+import json, sys
+import jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+for path in sys.argv[2:]:
+    errs = list(v.iter_errors(json.load(open(path))))
+    assert not errs, "%s: %s" % (path, errs[0].message)
+' "$top/reports/schema/probe.schema.json" "$work/sc-run-probe.json" "$work/shmreport-probe.json"
 else
 	echo "skip sc-probe: not built in $build"
 fi

@@ -12,8 +12,8 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SHMCONFORM_BUILD:-$top/build}
-[ -x "$build/harness/sc-run" ] || SHMCONFORM_BUILD=$build "$top/ci/build" || exit 2
-scrun=$build/harness/sc-run
+[ -x "$build/tools/sc-run" ] || SHMCONFORM_BUILD=$build "$top/ci/build" || exit 2
+scrun=$build/tools/sc-run
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-t-runners.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 passed=0

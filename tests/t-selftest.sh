@@ -40,7 +40,7 @@ die() {
 
 SHMCONFORM_BUILD=$build "$top/ci/build" || die "the build failed"
 [ -f "$lib" ] || die "$lib was not built (tests/CMakeLists.txt)"
-[ -x "$build/harness/sc-sweep" ] || die "$build/harness/sc-sweep missing"
+[ -x "$build/tools/sc-sweep" ] || die "$build/tools/sc-sweep missing"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sc-selftest.XXXXXX") || die "mktemp failed"
 # shellcheck disable=SC2317 # called by the trap
@@ -106,7 +106,7 @@ run() {
 	kyua --logfile=/dev/null report --results-file="$d/kyua.db" \
 		--results-filter=failed,broken >"$d/report.txt" 2>&1
 	# Whatever the faulted run left in its ledgers goes, fault-free.
-	SHMCONFORM_STATE=$d/state "$build/harness/sc-sweep" >/dev/null 2>&1
+	SHMCONFORM_STATE=$d/state "$build/tools/sc-sweep" >/dev/null 2>&1
 	rm -rf "$d/state"
 }
 
@@ -134,7 +134,7 @@ unexpected=$work/baseline-failed
 if [ -s "$work/baseline-failed" ] && [ -f "$top/reports/shmreport.py" ]; then
 	b=$work/runs/baseline
 	python3 "$top/reports/shmreport.py" probe \
-		--sc-probe "$build/harness/sc-probe" --fs "$fs" \
+		--sc-probe "$build/tools/sc-probe" --fs "$fs" \
 		-o "$b/probe.json" >/dev/null 2>&1 &&
 		python3 "$top/reports/shmreport.py" summary \
 			--results "$b/kyua.db" --claims "$top/claims.json" \

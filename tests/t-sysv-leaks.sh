@@ -234,7 +234,7 @@ inside() {
 	# 4 the next run, before any sweep
 	kyua_run "$work/r4.db"
 	same_as_reference "the run after the kill" "$work/r4.db"
-	swept=$("$build/harness/sc-sweep")
+	swept=$("$build/tools/sc-sweep")
 	echo "4 next run: verdicts as run 1; then: ${swept:-sc-sweep removed nothing}"
 	clean "after the next run and sc-sweep"
 

@@ -177,7 +177,7 @@ left=$(find "$state" -type f 2>/dev/null | wc -l)
 if [ "$left" -ne 0 ]; then
 	echo "FAIL: $left ledger(s) left in the state directory:"
 	find "$state" -type f -exec sh -c 'echo "    $1:"; sed "s/^/        /" "$1"' _ {} \;
-	SHMCONFORM_STATE=$state "$build/harness/sc-sweep" >/dev/null 2>&1
+	SHMCONFORM_STATE=$state "$build/tools/sc-sweep" >/dev/null 2>&1
 	bad=$((bad + 1))
 fi
 

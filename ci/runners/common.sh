@@ -21,7 +21,7 @@ build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
 
 # shellcheck disable=SC2034 # used by the runners that download
 cache=${SHMCONFORM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/shmconform}
-scrun=$build/harness/sc-run
+scrun=$build/tools/sc-run
 runner=$(basename "$0")
 jobs=${SHMCONFORM_JOBS:-2}
 

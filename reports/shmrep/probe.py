@@ -1,15 +1,44 @@
-"""The environment a run saw (reports/FORMAT.md, probe object): load it,
-collect it (build/harness/sc-probe, or what Python can read alone), and say
-it in words for the reports."""
-import datetime
+"""The environment a run saw (reports/FORMAT.md, probe object): read it and
+say it in words for the reports.  Only sc-probe (tools/tl_probe.c) inspects
+the environment; this module never does."""
 import json
 import os
-import platform
+import re
 import subprocess
 
 from .errors import UserError, read_json
 
 FORMAT = "shmconform-probe"
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+# Integers above 2^53 are written as decimal strings (reports/FORMAT.md).
+EXACT_MAX = 1 << 53
+_DIGITS = re.compile(r"-?[0-9]+\Z")
+
+
+def normalize(value):
+    """The probe with its big integers (decimal strings) as ints again."""
+    if isinstance(value, dict):
+        return {k: normalize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    if isinstance(value, str) and _DIGITS.match(value) and \
+            abs(int(value)) > EXACT_MAX:
+        return int(value)
+    return value
+
+
+def canonical(value):
+    """The probe as the format writes it: integers above 2^53 as decimal
+    strings (older probes wrote them as numbers)."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            abs(value) > EXACT_MAX:
+        return str(value)
+    return value
 
 
 def load(path):
@@ -17,201 +46,42 @@ def load(path):
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UserError("%s is not a shmconform probe (no \"format\": \"%s\")"
                         % (path, FORMAT))
-    return data
+    # In the written form (an export writes it on unchanged; older probes
+    # wrote big integers as numbers); the functions below normalize what
+    # they show.
+    return canonical(data)
 
 
-def collect(sc_probe=None, fs=None, timeout=30):
-    """Run sc-probe; if it is missing or fails, probe from Python alone."""
-    note = None
-    if sc_probe:
-        cmd = [sc_probe] + (["--fs", fs] if fs else [])
-        try:
-            out = subprocess.run(cmd, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, timeout=timeout,
-                                 check=True).stdout
-            data = json.loads(out.decode("utf-8", "replace"))
-            if isinstance(data, dict) and data.get("format") == FORMAT:
-                return data
-            note = "sc-probe printed no probe object"
-        except (OSError, subprocess.SubprocessError, ValueError) as e:
-            note = "sc-probe failed: %s" % e
-    data = python_probe(fs)
-    if note:
-        data["note"] = note
-    return data
+def default_sc_probe():
+    build = os.environ.get("SHMCONFORM_BUILD") or os.path.join(TOP, "build")
+    return os.path.join(build, "tools", "sc-probe")
 
 
-def _read(path):
+def run_sc_probe(sc_probe=None, fs=None, timeout=60):
+    """sc-probe's JSON text, checked to be a probe object."""
+    sc_probe = sc_probe or default_sc_probe()
+    cmd = [sc_probe] + (["--fs", fs] if fs else [])
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def _num(text):
-    if text is None:
-        return None
-    text = text.strip()
+        done = subprocess.run(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=timeout,
+                              check=False)
+    except FileNotFoundError:
+        raise UserError("%s not found: build it (ci/build) or name it with "
+                        "--sc-probe" % sc_probe)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise UserError("%s failed: %s" % (sc_probe, e))
+    text = done.stdout.decode("utf-8", "replace")
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip()
+        raise UserError("%s failed (exit %d)%s" % (
+            sc_probe, done.returncode, ": " + why if why else ""))
     try:
-        return int(text)
-    except ValueError:
-        return text
-
-
-def _mount_of(path):
-    """(mount point, fstype, source, options, super options) by device."""
-    try:
-        real = os.path.realpath(path)
-        dev = os.stat(real).st_dev
-    except OSError:
-        return None
-    want = "%d:%d" % (os.major(dev), os.minor(dev))
-    best = None
-    for line in (_read("/proc/self/mountinfo") or "").splitlines():
-        left, _, right = line.partition(" - ")
-        f = left.split()
-        r = right.split()
-        if len(f) < 6 or len(r) < 3 or f[2] != want:
-            continue
-        point = f[4].replace("\\040", " ")
-        if point != "/" and not (real == point or
-                                 real.startswith(point + "/")):
-            continue
-        if best is None or len(point) >= len(best[0]):
-            best = (point, r[0], r[1], f[5], r[2])
-    return best
-
-
-def _fs(path):
-    out = {"dir": path}
-    try:
-        st = os.statvfs(path)
-    except OSError as e:
-        out.update(type=None, error="cannot probe %s: %s" % (path,
-                                                             e.strerror))
-        return out
-    m = _mount_of(path)
-    # Without statfs(2)'s magic number, the mount's type is the best name.
-    out["type"] = m[1] if m else None
-    if m:
-        out.update(mount_point=m[0], mount_fstype=m[1], mount_source=m[2],
-                   mount_options=m[3], super_options=m[4])
-    out.update(size_bytes=st.f_blocks * st.f_frsize,
-               free_bytes=st.f_bavail * st.f_frsize, error=None)
-    return out
-
-
-INITIAL_NS = {"ipc": 0xEFFFFFFF, "uts": 0xEFFFFFFE, "user": 0xEFFFFFFD,
-              "pid": 0xEFFFFFFC, "cgroup": 0xEFFFFFFB, "time": 0xEFFFFFFA}
-
-
-def python_probe(fs=None):
-    """What Python reads without C: no SHMLBA, no IPC_INFO (sysctls stand
-    in), file-system types from the mount table."""
-    u = os.uname()
-    if fs is None:
-        fs = "%s:/dev/shm" % (os.environ.get("TMPDIR") or "/tmp")
-    ns = {}
-    for name in ("ipc", "uts", "user", "pid", "cgroup", "time", "mnt",
-                 "net"):
-        try:
-            link = os.readlink("/proc/self/ns/" + name)
-            ino = os.stat("/proc/self/ns/" + name).st_ino
-        except OSError:
-            continue
-        ns[name] = {"id": link, "initial": (ino == INITIAL_NS[name])
-                    if name in INITIAL_NS else None}
-    if "user" in ns:
-        umap = _read("/proc/self/uid_map")
-        if umap:
-            ns["user"]["uid_map"] = " ".join(umap.split()[:3])
-    sysctl = {}
-    for key, path in (("shmmax", "kernel/shmmax"), ("shmall", "kernel/shmall"),
-                      ("shmmni", "kernel/shmmni"),
-                      ("shm_rmid_forced", "kernel/shm_rmid_forced"),
-                      ("shm_next_id", "kernel/shm_next_id"),
-                      ("overcommit_memory", "vm/overcommit_memory")):
-        sysctl[key] = _num(_read("/proc/sys/" + path))
-    try:
-        page = os.sysconf("SC_PAGESIZE")
-    except (ValueError, OSError):
-        page = None
-    libc = platform.libc_ver()
-    return {
-        "format": FORMAT, "version": 1, "producer": "shmreport.py",
-        "time": datetime.datetime.now(datetime.timezone.utc)
-        .strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "hostname": u.nodename,
-        "kernel": {"sysname": u.sysname, "release": u.release,
-                   "version": u.version, "machine": u.machine},
-        "libc": " ".join(libc) if libc[0] else None,
-        "page_size": page, "shmlba": None, "ipc_info": None,
-        "shm_info": None, "sysctl": sysctl,
-        "filesystems": [_fs(d) for d in fs.split(":") if d],
-        "dev_shm": dict(_fs("/dev/shm"), present=os.path.exists("/dev/shm")),
-        "namespaces": ns, "uid": os.getuid(), "euid": os.geteuid(),
-        "sandbox": _sandbox(u, ns),
-    }
-
-
-def _sandbox(u, ns):
-    """The same signs sc-probe weighs (reports/FORMAT.md)."""
-    ev = []
-    tags = []
-    rel = u.release.lower()
-    if "gvisor" in rel or u.version == "#1 SMP Sun Jan 10 15:06:54 PST 2016":
-        tags.append("gvisor")
-        ev.append("kernel release/version is gVisor's")
-    if "Microsoft" in u.release:
-        tags.append("wsl1")
-        ev.append("kernel release %s (WSL 1)" % u.release)
-    elif "microsoft" in rel:
-        tags.append("wsl2")
-        ev.append("kernel release %s (WSL 2)" % u.release)
-    cpuinfo = _read("/proc/cpuinfo") or ""
-    if "User Mode Linux" in cpuinfo:
-        tags.append("uml")
-        ev.append("/proc/cpuinfo says User Mode Linux")
-    pid_init = ns.get("pid", {}).get("initial")
-    user_init = ns.get("user", {}).get("initial")
-    container = pid_init is False or user_init is False
-    if container:
-        ev.append("non-initial PID or user namespace")
-    if os.path.exists("/run/.containerenv"):
-        container = True
-        ev.append("/run/.containerenv present")
-    cg = _read("/proc/self/cgroup") or ""
-    for mark in ("docker", "kubepods", "lxc", "containerd", "libpod"):
-        if mark in cg:
-            container = True
-            ev.append("/proc/self/cgroup names %s" % mark)
-            break
-    if os.path.exists("/.dockerenv"):
-        if pid_init and user_init and not container:
-            ev.append("/.dockerenv present but the namespaces are the "
-                      "initial ones: an image marker, not a container")
-        else:
-            container = True
-            ev.append("/.dockerenv present")
-    if container:
-        tags.append("container")
-    vm = " hypervisor" in cpuinfo
-    hyper = None
-    if vm:
-        ev.append("cpu flag hypervisor")
-    if "firecracker" in (_read("/proc/cmdline") or ""):
-        vm, hyper = True, "firecracker"
-        ev.append("/proc/cmdline names firecracker")
-    if vm:
-        tags.append("vm")
-    if hyper:
-        tags.append(hyper)
-    order = ("gvisor", "wsl2", "wsl1", "uml", "container", "vm")
-    kind = next((k for k in order if k in tags), "none")
-    return {"kind": kind, "tags": tags, "gvisor": "gvisor" in tags,
-            "wsl": "wsl1" in tags or "wsl2" in tags, "uml": "uml" in tags,
-            "container": container, "vm": vm, "evidence": ev}
+        data = json.loads(text)
+    except ValueError as e:
+        raise UserError("%s printed no JSON: %s" % (sc_probe, e))
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise UserError("%s printed no probe object" % sc_probe)
+    return text
 
 
 # ---- for the reports ------------------------------------------------------
@@ -225,7 +95,8 @@ def facts(probe):
     if sb.get("kind"):
         tags.add(sb["kind"])
     return {"release": k.get("release"), "machine": k.get("machine"),
-            "sandbox": sb.get("kind"), "sandbox_tags": tags}
+            "sandbox": sb.get("kind"), "sandbox_tags": tags,
+            "runtime": (p.get("runtime") or {}).get("name")}
 
 
 def label(probe):
@@ -241,17 +112,57 @@ def label(probe):
 
 
 def short(probe):
-    """One line: kernel, architecture, page size, SHMLBA, sandbox, fs."""
+    """One line: kernel, architecture, page size, SHMLBA, sandbox, fs, and
+    (probes that record them) runtime, missing capabilities, seccomp."""
     if not probe:
         return "environment unknown (no probe recorded)"
+    probe = normalize(probe)
     k = probe.get("kernel") or {}
-    fs = ", ".join("%s %s" % (f.get("type") or "?", f.get("dir"))
+    fs = ", ".join("%s %s%s" % (f.get("type") or "?", f.get("dir"),
+                                " (read-only)" if f.get("read_only") else "")
                    for f in probe.get("filesystems") or [])
-    return "kernel %s %s; page size %s; SHMLBA %s; sandbox %s; file " \
+    line = "kernel %s %s; page size %s; SHMLBA %s; sandbox %s; file " \
         "systems: %s" % (k.get("release", "?"), k.get("machine", "?"),
                          probe.get("page_size"), probe.get("shmlba"),
                          (probe.get("sandbox") or {}).get("kind", "?"),
                          fs or "none recorded")
+    rt = probe.get("runtime")
+    if rt:
+        line += "; runtime %s" % rt.get("name")
+    eff = (probe.get("capabilities") or {}).get("effective")
+    if eff and eff.get("lacks") is not None:
+        line += "; capabilities: %s" % _caps_words(eff)
+    sc = probe.get("seccomp") or {}
+    if sc.get("mode_name") and sc.get("mode_name") != "disabled":
+        line += "; seccomp %s" % _seccomp_words(sc)
+    return line
+
+
+def _caps_words(capset):
+    """'all', 'none', 'all but CAP_SYS_ADMIN, CAP_IPC_OWNER' or the list."""
+    have, lacks = capset.get("names") or [], capset.get("lacks") or []
+    if not have:
+        return "none"
+    if not lacks:
+        return "all"
+    if len(lacks) <= len(have):
+        return "all but " + ", ".join(lacks)
+    return ", ".join(have)
+
+
+def _seccomp_words(sc):
+    words = sc.get("mode_name") or "unknown"
+    if sc.get("filters"):
+        words += " (%d filter%s)" % (sc["filters"],
+                                     "" if sc["filters"] == 1 else "s")
+    return words
+
+
+def _idmap_words(entries):
+    if not entries:
+        return "none"
+    return ", ".join("%s->%s (%s)" % (e.get("inside"), e.get("outside"),
+                                      e.get("count")) for e in entries)
 
 
 def _size(n):
@@ -272,6 +183,7 @@ def describe(probe):
     if not probe:
         return [("environment", "unknown: no probe was recorded with this "
                  "run (probe.json missing)")]
+    probe = normalize(probe)
     rows = []
     k = probe.get("kernel") or {}
     rows.append(("kernel", "%s %s (%s)" % (k.get("sysname", "?"),
@@ -301,8 +213,11 @@ def describe(probe):
     if ds.get("present") is False:
         rows.append(("/dev/shm", "absent"))
     elif ds:
-        rows.append(("/dev/shm", "%s, size %s" % (
-            ds.get("type") or "?", _size(ds.get("size_bytes")))))
+        rows.append(("/dev/shm", "%s, size %s%s" % (
+            ds.get("type") or "?", _size(ds.get("size_bytes")),
+            # probes that record read_only also mean their free space
+            ", free %s" % _size(ds.get("free_bytes"))
+            if "read_only" in ds else "")))
     ns = probe.get("namespaces") or {}
     for name in ("ipc", "user"):
         n = ns.get(name)
@@ -316,8 +231,44 @@ def describe(probe):
     rows.append(("sandbox", "%s%s" % (
         sb.get("kind", "unknown"),
         " (%s)" % "; ".join(sb["evidence"]) if sb.get("evidence") else "")))
+    rows += _newer_rows(probe)
     rows.append(("probed by", "%s at %s" % (probe.get("producer", "?"),
                                             probe.get("time", "?"))))
+    return rows
+
+
+def _newer_rows(probe):
+    """Runtime, capabilities, seccomp, user namespace and cgroup: rows only
+    for the probes that record them (older probes did not)."""
+    rows = []
+    rt = probe.get("runtime")
+    if rt:
+        rows.append(("runtime", "%s (%s; decided by: %s)" % (
+            rt.get("name"), rt.get("type"), rt.get("decided_by"))))
+    caps = probe.get("capabilities") or {}
+    for which in ("effective", "permitted", "bounding"):
+        c = caps.get(which)
+        if c:
+            rows.append(("capabilities, %s" % which, "%s: %s" % (
+                c.get("hex"), _caps_words(c))))
+    sc = probe.get("seccomp")
+    if sc:
+        rows.append(("seccomp", _seccomp_words(sc) + (
+            ", no_new_privs" if sc.get("no_new_privs") else "")))
+    un = probe.get("user_namespace")
+    if un:
+        rows.append(("user namespace mapping", "uid %s; gid %s" % (
+            _idmap_words(un.get("uid_map")),
+            _idmap_words(un.get("gid_map")))))
+    cg = probe.get("cgroup")
+    if cg:
+        if cg.get("memory_limit_bytes") is not None:
+            lim = _size(cg["memory_limit_bytes"])
+        else:
+            lim = "none (%s)" % (cg.get("memory_limit") or "not found")
+        rows.append(("cgroup memory limit", "%s, cgroup v%s %s" % (
+            lim, cg.get("version") or "?",
+            cg.get("memory_limit_file") or cg.get("path") or "")))
     return rows
 
 
@@ -333,4 +284,11 @@ def _fs_words(fs):
             words += "; %s" % fs["super_options"]
     if fs.get("size_bytes") is not None:
         words += ", size %s" % _size(fs["size_bytes"])
+    if "read_only" in fs:  # probes that record it
+        words += ", free %s, %s" % (
+            _size(fs.get("free_bytes")),
+            {True: "read-only", False: "writable"}.get(fs["read_only"],
+                                                       "writable?"))
+    if fs.get("notes"):
+        words += "; " + "; ".join(fs["notes"])
     return words

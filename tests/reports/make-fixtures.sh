@@ -6,7 +6,7 @@
 #   synthetic/kyua.db  fixture-src/fixture_cases.c run on the real harness
 #                      (pass, fail, skip, expected failure, broken, per-fs)
 #   real/kyua.db       a few of the suite's own programs, as they ran here
-#   */probe.json       what build/harness/sc-probe saw
+#   */probe.json       what build/tools/sc-probe saw
 # The Kyua files are scrubbed: the environment Kyua records (every variable
 # of the shell) is replaced by a fixed, harmless set plus one fake secret
 # that the JUnit test checks never leaks; build paths become /build.
@@ -27,7 +27,8 @@ mkdir -p "$work/suite/cases" "$work/ext"
 cc -std=gnu11 -Wall -Wextra -Werror -I"$top/harness" -I"$build/harness" \
 	-o "$work/suite/cases/fixture_cases" \
 	"$top/tests/reports/fixture-src/fixture_cases.c" \
-	"$build/harness/libsc.a" $(pkg-config --cflags --libs atf-c)
+	"$build/harness/libsc.a" "$build/harness/libsc_core.a" \
+	$(pkg-config --cflags --libs atf-c)
 kyuafiles() { # kyuafiles DIR PROGRAM...: a suite DIR running cases/PROGRAMs
 	dir=$1
 	shift
@@ -52,7 +53,7 @@ kyua --logfile=/dev/null \
 	-v test_suites.shmconform.fs="/dev/shm:${TMPDIR:-/tmp}" \
 	test --kyuafile="$work/real/Kyuafile" --build-root="$build" \
 	--results-file="$work/real.db" >/dev/null || [ $? -eq 1 ]
-"$build/harness/sc-sweep"
+"$build/tools/sc-sweep"
 
 for name in synthetic real; do
 	mkdir -p "$out/$name"
@@ -74,7 +75,7 @@ c.execute("VACUUM")
 c.close()
 PY
 	cp "$work/$name.db" "$out/$name/kyua.db"
-	"$build/harness/sc-probe" --fs "/dev/shm:${TMPDIR:-/tmp}" \
+	"$build/tools/sc-probe" --fs "/dev/shm:${TMPDIR:-/tmp}" \
 		>"$out/$name/probe.json"
 done
 # records/: the synthetic run with failures as data (constructed).

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sc_runner.h"
+#include "tl_runner.h"
 
 static void usage(FILE *f)
 {
@@ -36,8 +36,8 @@ static void usage(FILE *f)
 	    "1)\n"
 	    "  -w DIR      where the private work directories go ($TMPDIR)\n"
 	    "  -k          keep the work directories\n"
-	    "  -P PROG     probe program whose JSON describes the system\n"
-	    "              (default: sc-probe beside sc-run; 'none': skip)\n"
+	    "  -P PROG     probe program to run (through -x) for the probe\n"
+	    "              (default: sc-run's own, sc-probe's code; 'none')\n"
 	    "  -c BYTES    keep this much of each case's output (65536)\n"
 	    "  -x CMD      run the programs through CMD, split at spaces\n"
 	    "              (an emulator: -x qemu-aarch64)\n"
@@ -71,7 +71,7 @@ static int add_dir(const char *dir, char ***progs, size_t *n)
 		struct stat st;
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 		    access(path, X_OK) == 0) {
-			*progs = sc_xrealloc(*progs, (*n + 1) * sizeof **progs);
+			*progs = tl_xrealloc(*progs, (*n + 1) * sizeof **progs);
 			(*progs)[(*n)++] = path;
 		} else {
 			free(path);
@@ -84,7 +84,7 @@ static int add_dir(const char *dir, char ***progs, size_t *n)
 
 int main(int argc, char **argv)
 {
-	struct sc_runopts o = {.jobs = 1,
+	struct tl_runopts o = {.jobs = 1,
 			       .default_timeout_s = 300,
 			       .timeout_scale = 1.0,
 			       .capture_limit = 65536,
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			vars = sc_xrealloc(vars, (n_vars + 1) * sizeof *vars);
+			vars = tl_xrealloc(vars, (n_vars + 1) * sizeof *vars);
 			vars[n_vars++] = optarg;
 			break;
 		case 'j':
@@ -143,13 +143,13 @@ int main(int argc, char **argv)
 		case 'x':
 			free(wrapper);
 			free(wrapbuf);
-			wrapbuf = sc_xstrdup(optarg);
+			wrapbuf = tl_xstrdup(optarg);
 			wrapper = NULL;
 			n_wrapper = 0;
 			for (char *save = NULL,
 				  *w = strtok_r(wrapbuf, " ", &save);
 			     w; w = strtok_r(NULL, " ", &save)) {
-				wrapper = sc_xrealloc(
+				wrapper = tl_xrealloc(
 				    wrapper, (n_wrapper + 1) * sizeof *wrapper);
 				wrapper[n_wrapper++] = w;
 			}
@@ -193,37 +193,37 @@ int main(int argc, char **argv)
 				return 2;
 		} else {
 			progs =
-			    sc_xrealloc(progs, (n_progs + 1) * sizeof *progs);
-			progs[n_progs++] = sc_xstrdup(argv[i]);
+			    tl_xrealloc(progs, (n_progs + 1) * sizeof *progs);
+			progs[n_progs++] = tl_xstrdup(argv[i]);
 		}
 	}
 
-	struct sc_run run = {.opts = &o};
-	run.environment = label ? sc_xstrdup(label) : NULL;
+	struct tl_run run = {.opts = &o};
+	run.environment = label ? tl_xstrdup(label) : NULL;
 	/* The probe describes the file systems the cases will use. */
 	const char *fs = NULL;
 	for (size_t i = 0; i < n_vars; i++)
 		if (strncmp(vars[i], "fs=", 3) == 0)
 			fs = vars[i] + 3;
-	run.probe_json = sc_runner_probe(probe, fs, 60.0 * o.timeout_scale, &o);
+	run.probe_json = tl_runner_probe(probe, fs, 60.0 * o.timeout_scale, &o);
 	for (size_t i = 0; i < n_progs; i++) {
-		sc_runner_list(&run, progs[i], &o);
+		tl_runner_list(&run, progs[i], &o);
 		free(progs[i]);
 	}
 	free(progs);
 
-	int bad = sc_runner_execute(&run, &o);
+	int bad = tl_runner_execute(&run, &o);
 	int rc = bad < 0 ? 2 : bad > 0 ? 1 : 0;
-	if (bad >= 0 && sc_runner_write_json(&run, out) != 0)
+	if (bad >= 0 && tl_runner_write_json(&run, out) != 0)
 		rc = 2;
-	size_t counts[SC_V_COUNT];
-	sc_runner_count(&run, counts);
+	size_t counts[TL_V_COUNT];
+	tl_runner_count(&run, counts);
 	fprintf(stderr,
 		"sc-run: %zu passed, %zu failed, %zu skipped, "
 		"%zu expected_failure, %zu broken in %.2fs\n",
-		counts[SC_V_PASSED], counts[SC_V_FAILED], counts[SC_V_SKIPPED],
-		counts[SC_V_XFAIL], counts[SC_V_BROKEN], run.seconds);
-	sc_runner_free(&run);
+		counts[TL_V_PASSED], counts[TL_V_FAILED], counts[TL_V_SKIPPED],
+		counts[TL_V_XFAIL], counts[TL_V_BROKEN], run.seconds);
+	tl_runner_free(&run);
 	free(run.environment);
 	free(run.probe_json);
 	free(envvar);

@@ -2,7 +2,7 @@
  * (killed runs); never touches a run that is still alive. */
 #include <stdio.h>
 
-#include "sc.h"
+#include "sc_core.h"
 
 int main(void)
 {

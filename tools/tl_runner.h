@@ -7,32 +7,34 @@
  * (prog CASE:cleanup, same directory) -> verdict.  The verdict follows
  * Kyua's rules for combining the ATF result file with the exit status.
  */
-#ifndef SC_RUNNER_H
-#define SC_RUNNER_H
+#ifndef TL_RUNNER_H
+#define TL_RUNNER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Kyua's verdicts, in Kyua's words. */
-enum sc_verdict {
-	SC_V_PASSED,
-	SC_V_FAILED,
-	SC_V_SKIPPED,
-	SC_V_XFAIL, /* expected_failure */
-	SC_V_BROKEN,
-	SC_V_COUNT
-};
-const char *sc_verdict_name(enum sc_verdict v);
+#include "tl_util.h"
 
-struct sc_kv {
+/* Kyua's verdicts, in Kyua's words. */
+enum tl_verdict {
+	TL_V_PASSED,
+	TL_V_FAILED,
+	TL_V_SKIPPED,
+	TL_V_XFAIL, /* expected_failure */
+	TL_V_BROKEN,
+	TL_V_COUNT
+};
+const char *tl_verdict_name(enum tl_verdict v);
+
+struct tl_kv {
 	char *key;
 	char *val;
 };
 
 /* One per-file-system line "shmconform-fs:\t<verdict>\t<type>\t<dir>\t<why>"
- * that SC_FS_CASE cases print on stdout. */
-struct sc_fsline {
+ * that TL_FS_CASE cases print on stdout. */
+struct tl_fsline {
 	char *verdict;
 	char *type;
 	char *dir;
@@ -40,7 +42,7 @@ struct sc_fsline {
 };
 
 /* How one process (body or cleanup) ended. */
-struct sc_exit {
+struct tl_exit {
 	bool ran;	/* it was started */
 	bool timed_out; /* killed (its whole process group) at the deadline */
 	bool exited;
@@ -50,27 +52,27 @@ struct sc_exit {
 	double seconds;
 };
 
-struct sc_rcase {
+struct tl_rcase {
 	char *program; /* path as given */
 	char *name;    /* ident; "__test_cases_list__" if listing broke */
-	struct sc_kv *md;
+	struct tl_kv *md;
 	size_t n_md;
 	bool has_cleanup;
 	int timeout_s;
 
-	enum sc_verdict verdict;
+	enum tl_verdict verdict;
 	char *reason;	  /* Kyua-style reason (empty for passed) */
 	char *atf_result; /* the raw first line of the result file, or NULL */
-	struct sc_exit body, cleanup;
+	struct tl_exit body, cleanup;
 	char *out, *err;       /* body's stdout and stderr (capped) */
 	char *cl_out, *cl_err; /* cleanup's */
 	bool out_truncated, err_truncated;
-	struct sc_fsline *fs;
+	struct tl_fsline *fs;
 	size_t n_fs;
 	char started[32]; /* ISO 8601 UTC */
 };
 
-struct sc_runopts {
+struct tl_runopts {
 	const char *const *vars; /* "name=value" passed as -v to every case */
 	size_t n_vars;
 	int jobs;	       /* cases at once */
@@ -87,47 +89,43 @@ struct sc_runopts {
 	size_t n_wrapper;
 };
 
-struct sc_run {
-	struct sc_rcase *cases;
+struct tl_run {
+	struct tl_rcase *cases;
 	size_t n_cases;
 	char started[32];
 	double seconds;
 	char *environment; /* label given by the caller (-e) */
 	char *probe_json;  /* a JSON object describing the system */
-	const struct sc_runopts *opts;
+	const struct tl_runopts *opts;
 };
 
 /* Add the cases of one test program (prog -l); on a listing failure adds
  * one broken case for the program.  Returns 0, or -1 on a fatal error. */
-int sc_runner_list(struct sc_run *run, const char *program,
-		   const struct sc_runopts *opts);
+int tl_runner_list(struct tl_run *run, const char *program,
+		   const struct tl_runopts *opts);
 /* Run every listed case; returns the number that failed or broke. */
-int sc_runner_execute(struct sc_run *run, const struct sc_runopts *opts);
+int tl_runner_execute(struct tl_run *run, const struct tl_runopts *opts);
 /* Counts per verdict. */
-void sc_runner_count(const struct sc_run *run, size_t counts[SC_V_COUNT]);
-void sc_runner_free(struct sc_run *run);
+void tl_runner_count(const struct tl_run *run, size_t counts[TL_V_COUNT]);
+void tl_runner_free(struct tl_run *run);
 
 /* Metadata value of a case, or NULL. */
-const char *sc_rcase_md(const struct sc_rcase *c, const char *key);
+const char *tl_rcase_md(const struct tl_rcase *c, const char *key);
 
-/* Write the run in the report tools' JSON format (sc_runner_json.c). */
-int sc_runner_write_json(const struct sc_run *run, const char *path);
-/* A JSON object describing this system: the probe program's output (run
- * with --fs FS when fs is not NULL), else what the runner can see itself.
- * Never NULL. */
-char *sc_runner_probe(const char *probe_cmd, const char *fs, double timeout_s,
-		      const struct sc_runopts *opts);
+/* Write the run in the report tools' JSON format (tl_results.c); path
+ * NULL or "-": standard output. */
+int tl_runner_write_json(const struct tl_run *run, const char *path);
 
-/* Small helpers shared by the runner's modules. */
-char *sc_xstrdup(const char *s);
-void *sc_xrealloc(void *p, size_t n);
+/* The probe object (JSON text) for file systems fs (NULL: the default):
+ * probe_cmd's output when given (run through the wrapper: a cross-built
+ * sc-probe), else, or when it fails, the built-in probe (tl_probe.c).
+ * NULL when probe_cmd is "none". */
+char *tl_runner_probe(const char *probe_cmd, const char *fs, double timeout_s,
+		      const struct tl_runopts *opts);
+
 /* argv for running prog through opts' wrapper: wrapper..., prog, then
  * room for extra more arguments and a NULL (caller frees the array). */
-char **sc_wrapped_argv(const struct sc_runopts *opts, const char *prog,
+char **tl_wrapped_argv(const struct tl_runopts *opts, const char *prog,
 		       size_t extra, size_t *argc);
-/* Run argv (argv[0] searched in PATH) with stdout captured (stdin /dev/null,
- * stderr dropped), at most timeout_s seconds; returns the output
- * (NUL-terminated) or NULL. */
-char *sc_capture(char *const argv[], double timeout_s, int *status);
 
 #endif
