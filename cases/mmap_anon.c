@@ -119,7 +119,7 @@ static void fork_share_child(void *arg)
 	struct fork_share *s = arg;
 	s->mem[1] = 0xC1;
 	sc_event_post(&s->child_wrote);
-	sc_event_wait(&s->parent_wrote, "the parent's write after fork");
+	sc_event_wait(&s->parent_wrote, 0, "the parent's write after fork");
 	SC_CHECK_EQ(s->mem[2], 0xB2,
 		    "byte the parent wrote after fork, read by the child");
 }
@@ -138,7 +138,7 @@ SC_CASE(anonymous_shared_is_shared_with_forked_child, MAP_ANON, SC_LINUX,
 	sc_event_init(&s.child_wrote);
 	sc_event_init(&s.parent_wrote);
 	pid_t pid = sc_spawn(fork_share_child, &s);
-	sc_event_wait(&s.child_wrote, "the child's write");
+	sc_event_wait(&s.child_wrote, pid, "the child's write");
 	SC_CHECK_EQ(s.mem[1], 0xC1,
 		    "byte the child wrote after fork, read by the parent");
 	s.mem[2] = 0xB2;
@@ -160,7 +160,7 @@ struct outsider {
 
 static void recv_range(struct outsider *o, uintptr_t r[2])
 {
-	sc_chan_recv(&o->range, r, 2 * sizeof r[0],
+	sc_chan_recv(&o->range, 0, r, 2 * sizeof r[0],
 		     "the address range of the parent's mapping");
 }
 

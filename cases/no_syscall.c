@@ -123,23 +123,13 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* Has the child ended?  WNOWAIT: it stays for sc_wait to reap. */
-static bool child_gone(pid_t pid)
-{
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
-		return false;
-	return si.si_pid == pid;
-}
-
 /* Wait until cond(x) holds; false if the deadline passes or the child
  * ends first. */
 static bool wait_until(struct exchange *x, bool (*cond)(struct exchange *),
 		       long deadline, pid_t pid)
 {
 	while (!cond(x)) {
-		if (now_ms() > deadline || child_gone(pid))
+		if (now_ms() > deadline || sc_ended(pid))
 			return cond(x);
 		sched_yield();
 	}

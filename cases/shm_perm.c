@@ -116,7 +116,7 @@ static void as_user(struct ctx *c, void (*fn)(struct ctx *c))
 	}
 	char who[128];
 	snprintf(who, sizeof who, "the child running as %s", c->u.name);
-	sc_shm_pass_up(&o, who);
+	sc_pass_up(&o, who);
 }
 
 /*
@@ -403,8 +403,8 @@ static void setup_created_by_user(struct ctx *c)
 	struct run_arg r = {c, create_as_user};
 	pid_t pid = sc_spawn(unprivileged_child, &r);
 	struct sc_outcome o = sc_wait(pid, SC_TIMEOUT_MS);
-	sc_shm_pass_up(&o, "the child creating a segment as the user");
-	sc_chan_recv(&created, &c->id, sizeof c->id,
+	sc_pass_up(&o, "the child creating a segment as the user");
+	sc_chan_recv(&created, pid, &c->id, sizeof c->id,
 		     "the id of the segment the user created");
 	sc_chan_close(&created);
 	sc_shm_track(c->id, IPC_PRIVATE, pid);

@@ -60,13 +60,9 @@ void sc_ledger_mark_cwd(void)
 	}
 }
 
-/* The identity of a process as the sweep judges it: its start time (so a
- * reused pid is not taken for the owner), its IPC namespace (a sweep in
- * another cannot see, so must not judge, our segments) and its PID
- * namespace (where its pid means something). */
 /* State letter (R, S, Z...) and start time of process pid, from
  * /proc/PID/stat; false if there is no such process. */
-static bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start)
+bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
 	char path[64], stat[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
