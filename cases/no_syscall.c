@@ -157,7 +157,7 @@ static const char *child_end(pid_t pid)
 	return sc_outcome_str(&o);
 }
 
-/* Detects data that does not cross a shared mapping without system calls:
+/* Detects: data that does not cross a shared mapping without system calls:
  * the child killed for making one, or replies missing or wrong. */
 SC_CASE(strict_seccomp_child_exchanges_data_through_mapping, NO_SYSCALL,
 	SC_LINUX,
@@ -234,7 +234,7 @@ static void strict_then_getppid(void *arg)
 	strict_exit(0);
 }
 
-/* Detects a strict mode that is not enforced: then the exchange above
+/* Detects: a strict mode that is not enforced: then the exchange above
  * would prove nothing. */
 SC_CASE(strict_seccomp_kills_child_on_other_syscall, NO_SYSCALL, SC_LINUX,
 	"A child in seccomp strict mode is killed by SIGKILL at its first "

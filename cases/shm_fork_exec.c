@@ -59,6 +59,8 @@ static void inheriting_child(void *arg)
 	sc_event_wait(&a->go, 0, "the parent's go");
 }
 
+/* Detects: an attachment that a fork child does not inherit at the same
+ * address, or that is a private copy in either direction. */
 SC_CASE(fork_child_inherits_attachment, EXT_FORK_EXEC, SC_POSIX,
 	"A fork child has its parent's attachment at the same address: it "
 	"reads the parent's data there, and the parent sees its writes")
@@ -78,6 +80,8 @@ SC_CASE(fork_child_inherits_attachment, EXT_FORK_EXEC, SC_POSIX,
 	sc_shm_dt(a.p);
 }
 
+/* Detects: a fork child's inherited attachment not counted in shm_nattch, or
+ * not uncounted when the child exits. */
 SC_CASE(fork_child_counts_in_nattch, EXT_FORK_EXEC, SC_POSIX,
 	"shm_nattch counts a fork child's inherited attachment: 1 before the "
 	"fork, 2 while the child lives, 1 after it exits")
@@ -103,6 +107,8 @@ SC_CASE(fork_child_counts_in_nattch, EXT_FORK_EXEC, SC_POSIX,
 	sc_shm_dt(a.p);
 }
 
+/* Detects: a fork that Linux does not record as an attach by the parent:
+ * shm_nattch, shm_lpid or shm_atime unchanged by it. */
 SC_CASE(fork_sets_lpid_and_atime_to_forking_parent, EXT_FORK_EXEC, SC_OBSERVED,
 	"Linux counts fork as an attach made by the parent: shm_lpid becomes "
 	"the forking parent's pid and shm_atime the time of the fork")
@@ -134,6 +140,8 @@ SC_CASE(fork_sets_lpid_and_atime_to_forking_parent, EXT_FORK_EXEC, SC_OBSERVED,
 	sc_actor_exit(&b);
 }
 
+/* Detects: an exit that does not detach: shm_nattch not dropping, shm_lpid
+ * not the exiting process, shm_dtime not the exit's time. */
 SC_CASE(exit_detaches_attachment, EXT_FORK_EXEC, SC_POSIX,
 	"A process that exits attached is detached by the exit: shm_nattch "
 	"drops, shm_lpid is its pid, shm_dtime the time of the exit")
@@ -182,6 +190,8 @@ static void exec_child(void *p)
 	SC_FAIL("execv(%s): %s", e->self, sc_errno_name(errno));
 }
 
+/* Detects: an exec that keeps the attachment: shm_nattch not 0 while the new
+ * image runs, or shm_lpid or shm_dtime not set by the exec. */
 SC_CASE(exec_detaches_attachment, EXT_FORK_EXEC, SC_POSIX,
 	"exec detaches the process's attachments: while the new image runs, "
 	"shm_nattch is 0 and shm_lpid is the exec'ing process")
