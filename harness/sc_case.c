@@ -270,11 +270,28 @@ static void sc_write_skip_record(const char *reason)
 	sc_json_end(&j);
 }
 
+/* The errno of "failure with ENAME" in a value's words; 0 if none. */
+static int sc_errno_in(const char *words)
+{
+	const char *f = strstr(words, "failure with E");
+	if (!f)
+		return 0;
+	f += strlen("failure with ");
+	size_t n = strspn(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+	for (int err = 1; err < 4096; err++) {
+		const char *name = strerrorname_np(err);
+		if (name && strlen(name) == n && strncmp(name, f, n) == 0)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * A free-form check (SC_CHECK, SC_FAIL) says what it compared in words;
  * the project's convention "WHAT: expected E, observed O" is split into
- * the record's fields.  A message that does not follow it is the check's
- * words whole, with expected and observed unknown (null).
+ * the record's fields (and "failure with ENAME" in them into the errno
+ * names).  A message that does not follow it is the check's words whole,
+ * with expected and observed unknown (null).
  */
 static void sc_split_message(const char *msg, struct sc_check *c, char *buf,
 			     size_t len)
@@ -291,6 +308,8 @@ static void sc_split_message(const char *msg, struct sc_check *c, char *buf,
 	*o = '\0';
 	c->expected = e + strlen(": expected ");
 	c->observed = o + strlen(", observed ");
+	c->errno_expected = sc_errno_in(c->expected);
+	c->errno_observed = sc_errno_in(c->observed);
 }
 
 void sc_fail_reason(const char *reason)

@@ -46,6 +46,29 @@ const char *sc_shm_flg_str(int flg)
 	return b;
 }
 
+/* call was to fail (return fails, "failure" or "(void *)-1") with err;
+ * it failed with observed, or succeeded (observed 0) as success says.  The
+ * message and record of SC_CHECK_SHM*_ERRNO. */
+static void __attribute__((noreturn))
+sc_shm_fail_errno(const char *file, int line, const char *call,
+		  const char *fails, int err, int observed, const char *success)
+{
+	char e[64], o[96];
+	snprintf(e, sizeof e, "%s with %s", fails, sc_errno_name(err));
+	if (observed)
+		snprintf(o, sizeof o, "failure with %s",
+			 sc_errno_name(observed));
+	else
+		snprintf(o, sizeof o, "%s", success);
+	struct sc_check c = {.check = call,
+			     .expected = e,
+			     .observed = o,
+			     .errno_expected = err,
+			     .errno_observed = observed};
+	sc_fail_check(file, line, &c, "%s: expected %s, observed %s", call, e,
+		      o);
+}
+
 void sc_shm_check_get_errno(const char *file, int line, key_t key, size_t size,
 			    int flg, int err)
 {
@@ -64,17 +87,14 @@ void sc_shm_check_get_errno(const char *file, int line, key_t key, size_t size,
 		 * may be impossible here (a child without privileges cannot
 		 * write the case's ledger): say so, but report the finding. */
 		bool tracked = sc_try_track_shmid(id);
-		sc_fail(file, line,
-			"%s: expected failure with %s, observed success (id "
-			"%d%s)",
-			call, sc_errno_name(err), id,
-			tracked ? "" : "; not tracked for cleanup");
+		char o[96];
+		snprintf(o, sizeof o, "success (id %d%s)", id,
+			 tracked ? "" : "; not tracked for cleanup");
+		sc_shm_fail_errno(file, line, call, "failure", err, 0, o);
 	}
 	if (saved != err)
-		sc_fail(
-		    file, line,
-		    "%s: expected failure with %s, observed failure with %s",
-		    call, sc_errno_name(err), sc_errno_name(saved));
+		sc_shm_fail_errno(file, line, call, "failure", err, saved,
+				  NULL);
 }
 
 void sc_shm_check_at_errno(const char *file, int line, int id, const void *addr,
@@ -83,19 +103,18 @@ void sc_shm_check_at_errno(const char *file, int line, int id, const void *addr,
 	errno = 0;
 	void *p = shmat(id, addr, flg);
 	int saved = errno;
+	char call[128];
+	snprintf(call, sizeof call, "shmat(%d, %p, %s)", id, addr,
+		 sc_shm_flg_str(flg));
 	if (p != (void *)-1) {
 		shmdt(p);
-		sc_fail(file, line,
-			"shmat(%d, %p, %s): expected (void *)-1 with %s, "
-			"observed success (attached at %p)",
-			id, addr, sc_shm_flg_str(flg), sc_errno_name(err), p);
+		char o[64];
+		snprintf(o, sizeof o, "success (attached at %p)", p);
+		sc_shm_fail_errno(file, line, call, "(void *)-1", err, 0, o);
 	}
 	if (saved != err)
-		sc_fail(file, line,
-			"shmat(%d, %p, %s): expected failure with %s, observed "
-			"failure with %s",
-			id, addr, sc_shm_flg_str(flg), sc_errno_name(err),
-			sc_errno_name(saved));
+		sc_shm_fail_errno(file, line, call, "failure", err, saved,
+				  NULL);
 }
 
 unsigned long sc_shm_shmmax(void)
