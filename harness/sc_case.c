@@ -351,6 +351,12 @@ void sc_fail_check(const char *file, int line, const struct sc_check *c,
 	sc_fail_reason(reason);
 }
 
+void sc_fail_compared(const char *file, int line, const struct sc_check *c)
+{
+	sc_fail_check(file, line, c, "%s: expected %s, observed %s", c->check,
+		      c->expected, c->observed);
+}
+
 void sc_fail(const char *file, int line, const char *fmt, ...)
 {
 	char msg[900];
@@ -422,8 +428,7 @@ void sc_check_eq(const char *file, int line, long long observed,
 	snprintf(e, sizeof e, "%lld", expected);
 	snprintf(o, sizeof o, "%lld", observed);
 	struct sc_check c = {.check = what, .expected = e, .observed = o};
-	sc_fail_check(file, line, &c, "%s: expected %s, observed %s", what, e,
-		      o);
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_check_ptr_eq(const char *file, int line, const void *observed,
@@ -435,8 +440,7 @@ void sc_check_ptr_eq(const char *file, int line, const void *observed,
 	snprintf(e, sizeof e, "%p", expected);
 	snprintf(o, sizeof o, "%p", observed);
 	struct sc_check c = {.check = what, .expected = e, .observed = o};
-	sc_fail_check(file, line, &c, "%s: expected %s, observed %s", what, e,
-		      o);
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_fail_errno(const char *file, int line, const char *call, int err)
@@ -448,8 +452,7 @@ void sc_fail_errno(const char *file, int line, const char *call, int err)
 			     .expected = "success",
 			     .observed = o,
 			     .errno_observed = err};
-	sc_fail_check(file, line, &c, "%s: expected success, observed %s", call,
-		      o);
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_check_errno(const char *file, int line, const char *call, bool failed,
@@ -469,8 +472,7 @@ void sc_check_errno(const char *file, int line, const char *call, bool failed,
 			     .observed = o,
 			     .errno_expected = expected,
 			     .errno_observed = failed ? observed : 0};
-	sc_fail_check(file, line, &c, "%s: expected %s, observed %s", call, e,
-		      o);
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_check_map_errno(const char *file, int line, const char *call,
@@ -489,8 +491,7 @@ void sc_check_map_errno(const char *file, int line, const char *call,
 				     .expected = e,
 				     .observed = o,
 				     .errno_expected = err};
-		sc_fail_check(file, line, &c, "%s: expected %s, observed %s",
-			      call, e, o);
+		sc_fail_compared(file, line, &c);
 	}
 	sc_check_errno(file, line, call, true, saved, err);
 }

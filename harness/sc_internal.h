@@ -50,6 +50,9 @@ struct sc_check {
 void sc_fail_check(const char *file, int line, const struct sc_check *c,
 		   const char *fmt, ...)
     __attribute__((noreturn, format(printf, 4, 5)));
+/* Fail with "CHECK: expected E, observed O" from c's own fields. */
+void sc_fail_compared(const char *file, int line, const struct sc_check *c)
+    __attribute__((noreturn));
 /* Fail because a child ended as o says: "who <outcome>", or if signo is
  * not 0, "who: expected the process to be killed by signo, ...". */
 void sc_fail_outcome(const char *file, int line, const struct sc_outcome *o,

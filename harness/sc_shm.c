@@ -65,8 +65,7 @@ sc_shm_fail_errno(const char *file, int line, const char *call,
 			     .observed = o,
 			     .errno_expected = err,
 			     .errno_observed = observed};
-	sc_fail_check(file, line, &c, "%s: expected %s, observed %s", call, e,
-		      o);
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_shm_check_get_errno(const char *file, int line, key_t key, size_t size,
