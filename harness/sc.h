@@ -5,8 +5,14 @@
  * file system the user names).  Checks use the SC_CHECK_* macros: a failed
  * check ends the case with a one-line reason "CLAIM-ID [class] ...: expected
  * X, observed Y" and writes the lesson (tutorial's words, precise statement,
- * erratum) to stderr.  Checks work the same in forked children: the child
- * sends its failure to the parent, which fails the case with it.
+ * erratum) to stderr, with the same failure as data beside it: one line
+ * "shmconform-check: {json}" (a skip: "shmconform-skip: {json}"; see
+ * reports/FORMAT.md, "Check records").  Checks work the same in forked
+ * children: the child sends its failure to the parent, which fails the case
+ * with it.  Every wait on another process is sc_await (or sc_event_wait,
+ * sc_chan_recv, sc_wait_ok built on it): a child that ends first ends the
+ * case at once with the child's own verdict, never with a timeout.
+ * Register every case with SC_ADD: the build checks (cases/check_cases.py).
  */
 #ifndef SC_H
 #define SC_H

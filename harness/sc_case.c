@@ -144,6 +144,9 @@ static void sc_reason(char *buf, size_t len, const char *msg)
 
 /* ---- records: each failed check and each skip as one JSON line ---------- */
 
+/* A record: at most 5 long values (fs_dir, check, expected, observed,
+ * reason) of SC_JSON_VALUE_MAX bytes each, and short ones. */
+#define SC_JSON_VALUE_MAX 1500
 struct sc_json {
 	char buf[12288];
 	size_t len;
@@ -172,9 +175,11 @@ static void sc_json_str(struct sc_json *j, const char *key, const char *val)
 		return;
 	}
 	sc_json_raw(j, "\"");
-	/* Stop short of the end: the line stays valid JSON when cut. */
+	/* Each value is bounded (cut between characters, not inside one), so
+	 * that every record fits the buffer whole. */
+	size_t end = j->len + SC_JSON_VALUE_MAX;
 	for (const unsigned char *c = (const unsigned char *)val;
-	     *c && j->len + 16 < sizeof j->buf; c++) {
+	     *c && (j->len < end || (*c & 0xC0) == 0x80); c++) {
 		if (*c == '"' || *c == '\\')
 			snprintf(esc, sizeof esc, "\\%c", *c);
 		else if (*c == '\n')
@@ -217,11 +222,6 @@ static void sc_json_begin(struct sc_json *j, const char *tag)
 static void sc_json_end(struct sc_json *j)
 {
 	sc_json_raw(j, "}\n");
-	if (j->buf[j->len - 1] != '\n') { /* cut short: close it anyway */
-		j->len = sizeof j->buf - 3;
-		memcpy(j->buf + j->len, "}\n", 2);
-		j->len += 2;
-	}
 	fflush(stderr);
 	if (write(STDERR_FILENO, j->buf, j->len) < 0) {
 		/* stderr gone: the human text is lost too */
