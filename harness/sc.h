@@ -273,7 +273,9 @@ bool sc_in_child(void);
  * (the child that posts); 0 when there is none to watch: a child waiting
  * for the case's process, which kills it if it fails.
  */
-void sc_await(int fd, pid_t pid, const char *what);
+#define sc_await(fd, pid, what) sc_await_at(SC_FILE, __LINE__, fd, pid, what)
+void sc_await_at(const char *file, int line, int fd, pid_t pid,
+		 const char *what);
 
 /* An event one process posts and another waits for (sc_await). */
 struct sc_event {
@@ -283,7 +285,10 @@ void sc_event_init(struct sc_event *ev);
 void sc_event_post(struct sc_event *ev);
 /* Returns the byte posted (sc_event_post sends 1; a process that writes
  * fd[1] itself, as an exec'd image does, may send another). */
-char sc_event_wait(struct sc_event *ev, pid_t poster, const char *what);
+#define sc_event_wait(ev, poster, what)                                        \
+	sc_event_wait_at(SC_FILE, __LINE__, ev, poster, what)
+char sc_event_wait_at(const char *file, int line, struct sc_event *ev,
+		      pid_t poster, const char *what);
 void sc_event_close(struct sc_event *ev);
 
 /* Send / receive a small value between processes (a pipe, sc_await). */
@@ -292,8 +297,10 @@ struct sc_chan {
 };
 void sc_chan_init(struct sc_chan *ch);
 void sc_chan_send(struct sc_chan *ch, const void *buf, size_t len);
-void sc_chan_recv(struct sc_chan *ch, pid_t sender, void *buf, size_t len,
-		  const char *what);
+#define sc_chan_recv(ch, sender, buf, len, what)                               \
+	sc_chan_recv_at(SC_FILE, __LINE__, ch, sender, buf, len, what)
+void sc_chan_recv_at(const char *file, int line, struct sc_chan *ch,
+		     pid_t sender, void *buf, size_t len, const char *what);
 void sc_chan_close(struct sc_chan *ch);
 
 /* ---- temporary files and names (all cleaned up, also on failure) ------- */

@@ -60,8 +60,9 @@ void sc_fail_outcome(const char *file, int line, const struct sc_outcome *o,
 
 /* The one wait, without passing a verdict up: true when fd is readable
  * (or at its end), false when pid ended first; fails the case after
- * SC_TIMEOUT_MS.  pid 0: fd alone. */
-bool sc_await_either(int fd, pid_t pid, const char *what);
+ * SC_TIMEOUT_MS (naming file and line, the wait's).  pid 0: fd alone. */
+bool sc_await_either(const char *file, int line, int fd, pid_t pid,
+		     const char *what);
 /* State letter and start time of process pid from /proc/PID/stat; false
  * if there is no such process (or no /proc). */
 bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start);

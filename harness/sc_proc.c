@@ -290,7 +290,8 @@ static bool sc_readable_now(int fd)
 	return poll(&pfd, 1, 0) > 0;
 }
 
-bool sc_await_either(int fd, pid_t pid, const char *what)
+bool sc_await_either(const char *file, int line, int fd, pid_t pid,
+		     const char *what)
 {
 	/* A child's report pipe turns readable when it fails, skips or
 	 * crashes: that wakes us at once.  A child killed outright is seen
@@ -306,7 +307,8 @@ bool sc_await_either(int fd, pid_t pid, const char *what)
 	for (;;) {
 		long left = deadline - sc_now_ms();
 		if (left <= 0)
-			SC_FAIL("timed out after %d ms waiting for %s",
+			sc_fail(file, line,
+				"timed out after %d ms waiting for %s",
 				SC_TIMEOUT_MS, what);
 		int ms = pid > 0 && slice < left ? slice : (int)left;
 		int r = poll(pfd, 2, ms);
@@ -326,18 +328,19 @@ bool sc_await_either(int fd, pid_t pid, const char *what)
 	}
 }
 
-void sc_await(int fd, pid_t pid, const char *what)
+void sc_await_at(const char *file, int line, int fd, pid_t pid,
+		 const char *what)
 {
-	if (sc_await_either(fd, pid, what))
+	if (sc_await_either(file, line, fd, pid, what))
 		return;
 	char who[300];
 	snprintf(who, sizeof who, "waiting for %s: the process (pid %d)", what,
 		 (int)pid);
 	if (sc_slot_of(pid) >= 0) {
 		struct sc_outcome o = sc_wait(pid, SC_TIMEOUT_MS);
-		sc_pass_up_at(SC_FILE, __LINE__, &o, who);
+		sc_pass_up_at(file, line, &o, who);
 	}
-	SC_FAIL("%s ended without it", who);
+	sc_fail(file, line, "%s ended without it", who);
 }
 
 static void sc_pipe(int fd[2])
@@ -367,13 +370,15 @@ void sc_event_post(struct sc_event *ev)
 		SC_FAIL("harness: event post: %s", sc_errno_name(errno));
 }
 
-char sc_event_wait(struct sc_event *ev, pid_t poster, const char *what)
+char sc_event_wait_at(const char *file, int line, struct sc_event *ev,
+		      pid_t poster, const char *what)
 {
 	char c;
-	sc_await(ev->fd[0], poster, what);
+	sc_await_at(file, line, ev->fd[0], poster, what);
 	ssize_t n = read(ev->fd[0], &c, 1);
 	if (n != 1)
-		SC_FAIL("waiting for %s: the other process went away (%s)",
+		sc_fail(file, line,
+			"waiting for %s: the other process went away (%s)",
 			what, n == 0 ? "end of pipe" : sc_errno_name(errno));
 	return c;
 }
@@ -394,15 +399,16 @@ void sc_chan_send(struct sc_chan *ch, const void *buf, size_t len)
 		SC_FAIL("harness: channel send: %s", sc_errno_name(errno));
 }
 
-void sc_chan_recv(struct sc_chan *ch, pid_t sender, void *buf, size_t len,
-		  const char *what)
+void sc_chan_recv_at(const char *file, int line, struct sc_chan *ch,
+		     pid_t sender, void *buf, size_t len, const char *what)
 {
 	size_t got = 0;
 	while (got < len) {
-		sc_await(ch->fd[0], sender, what);
+		sc_await_at(file, line, ch->fd[0], sender, what);
 		ssize_t n = read(ch->fd[0], (char *)buf + got, len - got);
 		if (n <= 0)
-			SC_FAIL("waiting for %s: the other process went away",
+			sc_fail(file, line,
+				"waiting for %s: the other process went away",
 				what);
 		got += (size_t)n;
 	}

@@ -472,7 +472,8 @@ sc_actor_call(struct sc_actor *a, struct sc_actor_cmd *c, const char *what)
 	char doing[256];
 	snprintf(doing, sizeof doing, "%s (pid %d) to do %s", a->role,
 		 (int)a->pid, what);
-	if (a->parent && !sc_await_either(a->reply.fd[0], a->pid, doing)) {
+	if (a->parent && !sc_await_either(SC_FILE, __LINE__, a->reply.fd[0],
+					  a->pid, doing)) {
 		/* Not our child: the actor that forked it reaps it, and its
 		 * verdict passes up through that one. */
 		struct sc_actor_cmd reap = {.op = SC_OP_REAP};

@@ -105,6 +105,28 @@ assert isinstance(r["line"], int) and r["file"].endswith(".c")
 	fi
 done
 
+# A child that skips before it posts (no privilege for a new IPC
+# namespace): the skip is the case's at once, with the child's reason.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	chmod 711 "$work" # nobody passes through to its directory
+	chmod 1777 "$work/tmp"
+	t0=$(date +%s%N)
+	(cd "$work/tmp" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		timeout 120 "$build/cases/ipc_namespace" -r "$work/tmp/skip.result" \
+		segment_outlives_creator_while_its_namespace_lives \
+		>/dev/null 2>"$work/skip.err")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	res=$(cat "$work/tmp/skip.result" 2>/dev/null)
+	rm -f "$work/tmp/skip.result"
+	if [[ $res == "skipped: cannot make a new IPC namespace"* ]] &&
+		[ "$ms" -lt 2000 ] && [ "$(records skip shmconform-skip | wc -l)" -eq 1 ]; then
+		ok "a child's skip before it posts is the case's in $ms ms, one skip record: $res"
+	else
+		bad "a child's skip before it posts: '$res' after $ms ms; records: $(records skip shmconform-skip)"
+	fi
+	chmod 700 "$work/tmp" "$work"
+fi
+
 # ---- 2. records of errno checks and of per-fs cases ---------------------
 run errno mmap_errno_swapped mmap_return bad_fd_fails_with_ebadf
 if records errno shmconform-check | "$py" -c '
