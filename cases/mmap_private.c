@@ -44,8 +44,7 @@ static void peer_maps_file(void *arg)
 	size_t off = span_off();
 	sc_event_post(&pr->ready);
 	sc_event_wait(&pr->written, 0,
-		      "the write through the MAP_PRIVATE "
-		      "mapping");
+		      "the write through the MAP_PRIVATE mapping");
 	SC_CHECK_MEM(q + off, SC_WANT_PATTERN_AT(off), SPAN,
 		     "another process's own MAP_SHARED mapping of the file, "
 		     "after a write through a MAP_PRIVATE mapping (must keep "
