@@ -82,7 +82,7 @@ static void create_in_new_namespace_and_exit(void *arg)
 	SC_CHECK_OK(shmdt(p));
 	sc_chan_send(&s->key, &k, sizeof k);
 	sc_event_post(&s->created);
-	sc_event_wait(&s->go_exit, "the parent holding this namespace");
+	sc_event_wait(&s->go_exit, 0, "the parent holding this namespace");
 	/* Exit: no process is attached, no process of the namespace lives. */
 }
 
@@ -119,9 +119,8 @@ SC_CASE(segment_outlives_creator_while_its_namespace_lives, EXT_IPC_NS,
 	sc_event_init(&s.go_exit);
 	pid_t creator = sc_spawn(create_in_new_namespace_and_exit, &s);
 	/* If the creator skips (no privilege) or fails, its verdict is ours. */
-	sc_event_child_posts(&s.created);
-	sc_event_wait_child(&s.created, creator, "the creator's segment");
-	sc_chan_recv(&s.key, &s.k, sizeof s.k, "the creator's key");
+	sc_event_wait(&s.created, creator, "the creator's segment");
+	sc_chan_recv(&s.key, creator, &s.k, sizeof s.k, "the creator's key");
 	/* Hold the namespace (an open /proc/PID/ns/ipc keeps it alive, as a
 	 * container's init does) before the creator, its last process, goes. */
 	char path[64];
@@ -142,7 +141,7 @@ SC_CASE(segment_outlives_creator_while_its_namespace_lives, EXT_IPC_NS,
 	 * any segment still in it (ipc_namespaces(7)). */
 	SC_CHECK_OK(close(s.nsfd));
 	sc_chan_close(&s.key);
-	sc_event_release(&s.created);
+	sc_event_close(&s.created);
 	sc_event_close(&s.go_exit);
 }
 

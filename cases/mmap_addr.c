@@ -27,7 +27,7 @@ static char *free_range(size_t pages)
 	return p;
 }
 
-/* Detects a kernel choice that is not on a page boundary (or is NULL). */
+/* Detects: a kernel choice that is not on a page boundary (or is NULL). */
 SC_CASE(null_addr_gets_page_aligned_address, MMAP_ADDR, SC_LINUX,
 	"With addr NULL the kernel chooses a page-aligned, non-NULL address, "
 	"whatever the length")
@@ -48,7 +48,7 @@ SC_CASE(null_addr_gets_page_aligned_address, MMAP_ADDR, SC_LINUX,
 	}
 }
 
-/* Detects a hint honoured to the byte (an unaligned mapping) or moved far
+/* Detects: a hint honoured to the byte (an unaligned mapping) or moved far
  * away although the pages around it are free. */
 SC_CASE(unaligned_free_hint_moves_to_nearby_page_boundary, MMAP_ADDR, SC_LINUX,
 	"An unaligned hint in a free range is moved to a nearby page "
@@ -75,7 +75,7 @@ SC_CASE(unaligned_free_hint_moves_to_nearby_page_boundary, MMAP_ADDR, SC_LINUX,
 	       p == down ? "down" : "up");
 }
 
-/* Detects a kernel that ignores hints even where the range is free. */
+/* Detects: a kernel that ignores hints even where the range is free. */
 SC_CASE(free_aligned_hint_is_used_exactly, MMAP_ADDR, SC_LINUX,
 	"A page-aligned hint whose range is free is where the mapping goes")
 {
@@ -89,7 +89,7 @@ SC_CASE(free_aligned_hint_is_used_exactly, MMAP_ADDR, SC_LINUX,
 	SC_CHECK_PTR_EQ(p, hint, "mapping placed for a free aligned hint");
 }
 
-/* Detects a hint treated like MAP_FIXED: the existing mapping clobbered. */
+/* Detects: a hint treated like MAP_FIXED: the existing mapping clobbered. */
 SC_CASE(hint_on_existing_mapping_does_not_replace_it, MMAP_ADDR, SC_POSIX,
 	"Without MAP_FIXED, a hint on an existing mapping is not followed: "
 	"the mapping goes elsewhere and the old one keeps its data")
@@ -117,7 +117,7 @@ SC_CASE(hint_on_existing_mapping_does_not_replace_it, MMAP_ADDR, SC_POSIX,
 	SC_CHECK_OK(munmap(old, page));
 }
 
-/* Detects the tutorial's reading "an unaligned address is aligned for
+/* Detects: the tutorial's reading "an unaligned address is aligned for
  * you": with MAP_FIXED it must be refused, not rounded. */
 SC_CASE(fixed_unaligned_addr_fails_with_einval, MMAP_ADDR, SC_POSIX,
 	"With MAP_FIXED, an address that is not page-aligned fails with "

@@ -30,7 +30,7 @@ static void dirty_and_release(size_t len, int flags)
 	SC_CHECK_OK(munmap(p, len));
 }
 
-/* Detects private anonymous memory handed out with stale contents. */
+/* Detects: private anonymous memory handed out with stale contents. */
 SC_CASE(anonymous_private_memory_is_zero_filled, MAP_ANON, SC_LINUX,
 	"A new MAP_PRIVATE|MAP_ANONYMOUS mapping reads as zeros")
 {
@@ -44,7 +44,7 @@ SC_CASE(anonymous_private_memory_is_zero_filled, MAP_ANON, SC_LINUX,
 	SC_CHECK_OK(munmap(p, len));
 }
 
-/* Detects shared anonymous memory (shmem-backed on Linux) handed out with
+/* Detects: shared anonymous memory (shmem-backed on Linux) handed out with
  * stale contents. */
 SC_CASE(anonymous_shared_memory_is_zero_filled, MAP_ANON, SC_LINUX,
 	"A new MAP_SHARED|MAP_ANONYMOUS mapping reads as zeros")
@@ -59,7 +59,7 @@ SC_CASE(anonymous_shared_memory_is_zero_filled, MAP_ANON, SC_LINUX,
 	SC_CHECK_OK(munmap(p, len));
 }
 
-/* Detects a kernel that looks at fd with MAP_ANONYMOUS: here it is a file
+/* Detects: a kernel that looks at fd with MAP_ANONYMOUS: here it is a file
  * opened read-only, so a file mapping would fail with EACCES (shared and
  * writable) or show the file's bytes ("\177ELF"). */
 SC_CASE(anonymous_ignores_fd, MAP_ANON, SC_LINUX,
@@ -78,7 +78,7 @@ SC_CASE(anonymous_ignores_fd, MAP_ANON, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a kernel that applies a page-aligned offset to anonymous memory
+/* Detects: a kernel that applies a page-aligned offset to anonymous memory
  * (or rejects it); man-pages only say the offset "should be zero". */
 SC_CASE(anonymous_ignores_page_aligned_offset, MAP_ANON, SC_OBSERVED,
 	"With MAP_ANONYMOUS a nonzero page-aligned offset is accepted and "
@@ -97,8 +97,13 @@ SC_CASE(anonymous_ignores_page_aligned_offset, MAP_ANON, SC_OBSERVED,
 	}
 }
 
-/* Records where "offset is ignored" stops: Linux still checks that it is
- * page-aligned before it looks at MAP_ANONYMOUS. */
+/*
+ * Records where "offset is ignored" stops: Linux still checks that it is
+ * page-aligned before it looks at MAP_ANONYMOUS.
+ *
+ * Detects: an unaligned offset accepted with MAP_ANONYMOUS (the offset not
+ * checked at all).
+ */
 SC_CASE(anonymous_unaligned_offset_fails_with_einval, MAP_ANON, SC_OBSERVED,
 	"With MAP_ANONYMOUS an offset that is not page-aligned still fails "
 	"with EINVAL")
@@ -119,12 +124,12 @@ static void fork_share_child(void *arg)
 	struct fork_share *s = arg;
 	s->mem[1] = 0xC1;
 	sc_event_post(&s->child_wrote);
-	sc_event_wait(&s->parent_wrote, "the parent's write after fork");
+	sc_event_wait(&s->parent_wrote, 0, "the parent's write after fork");
 	SC_CHECK_EQ(s->mem[2], 0xB2,
 		    "byte the parent wrote after fork, read by the child");
 }
 
-/* Detects MAP_SHARED|MAP_ANONYMOUS memory that fork copies instead of
+/* Detects: MAP_SHARED|MAP_ANONYMOUS memory that fork copies instead of
  * sharing (writes after fork invisible to the other process). */
 SC_CASE(anonymous_shared_is_shared_with_forked_child, MAP_ANON, SC_LINUX,
 	"A MAP_SHARED|MAP_ANONYMOUS mapping is shared with a child across "
@@ -138,7 +143,7 @@ SC_CASE(anonymous_shared_is_shared_with_forked_child, MAP_ANON, SC_LINUX,
 	sc_event_init(&s.child_wrote);
 	sc_event_init(&s.parent_wrote);
 	pid_t pid = sc_spawn(fork_share_child, &s);
-	sc_event_wait(&s.child_wrote, "the child's write");
+	sc_event_wait(&s.child_wrote, pid, "the child's write");
 	SC_CHECK_EQ(s.mem[1], 0xC1,
 		    "byte the child wrote after fork, read by the parent");
 	s.mem[2] = 0xB2;
@@ -160,7 +165,7 @@ struct outsider {
 
 static void recv_range(struct outsider *o, uintptr_t r[2])
 {
-	sc_chan_recv(&o->range, r, 2 * sizeof r[0],
+	sc_chan_recv(&o->range, 0, r, 2 * sizeof r[0],
 		     "the address range of the parent's mapping");
 }
 
@@ -241,7 +246,7 @@ static unsigned char *map_for_outsider(struct outsider *o, size_t len)
 	return p;
 }
 
-/* Detects shared anonymous memory that a process which did not inherit it
+/* Detects: shared anonymous memory that a process which did not inherit it
  * can reach through the file name /proc shows for it. */
 SC_CASE(unrelated_process_cannot_reach_it_by_name, MAP_ANON, SC_LINUX,
 	"A process that did not inherit a MAP_SHARED|MAP_ANONYMOUS mapping "
@@ -293,9 +298,15 @@ static void outsider_by_map_files(void *arg)
 	SC_CHECK_OK(munmap(q, len));
 }
 
-/* Records the exception to "no name": with CAP_SYS_ADMIN (or
+/*
+ * Records the exception to "no name": with CAP_SYS_ADMIN (or
  * CAP_CHECKPOINT_RESTORE) a process that did not inherit the mapping opens
- * it through /proc/PID/map_files and shares it. */
+ * it through /proc/PID/map_files and shares it.
+ *
+ * Detects: a privileged process that cannot open another process's anonymous
+ * shared mapping through /proc/PID/map_files, or that gets a copy instead of
+ * the shared memory.
+ */
 SC_CASE(privileged_process_reaches_it_through_proc_map_files, MAP_ANON,
 	SC_LINUX,
 	"A privileged process reaches another's MAP_SHARED|MAP_ANONYMOUS "

@@ -32,7 +32,7 @@ static unsigned char *filled_pages(size_t pages, const unsigned char *fill)
 	return p;
 }
 
-/* Detects MAP_FIXED treated as a hint: the mapping placed elsewhere. */
+/* Detects: MAP_FIXED treated as a hint: the mapping placed elsewhere. */
 SC_CASE(fixed_places_mapping_exactly_at_addr, MAP_FIXED, SC_POSIX,
 	"With MAP_FIXED the mapping is placed exactly at addr")
 {
@@ -53,7 +53,7 @@ SC_CASE(fixed_places_mapping_exactly_at_addr, MAP_FIXED, SC_POSIX,
 	SC_CHECK_OK(munmap(p, 2 * page));
 }
 
-/* Detects MAP_FIXED that refuses an occupied range, moves away from it, or
+/* Detects: MAP_FIXED that refuses an occupied range, moves away from it, or
  * leaves the old contents in place. */
 SC_CASE(fixed_replaces_existing_mapping, MAP_FIXED, SC_POSIX,
 	"MAP_FIXED over an existing mapping replaces it: the old data is gone")
@@ -71,7 +71,7 @@ SC_CASE(fixed_replaces_existing_mapping, MAP_FIXED, SC_POSIX,
 	SC_CHECK_OK(munmap(p, page));
 }
 
-/* Detects MAP_FIXED that replaces more than its range (the whole old
+/* Detects: MAP_FIXED that replaces more than its range (the whole old
  * mapping, or neighbouring pages). */
 SC_CASE(fixed_replaces_only_pages_in_its_range, MAP_FIXED, SC_POSIX,
 	"MAP_FIXED over the middle page of a mapping leaves the pages on "
@@ -92,7 +92,7 @@ SC_CASE(fixed_replaces_only_pages_in_its_range, MAP_FIXED, SC_POSIX,
 	SC_CHECK_OK(munmap(old, 3 * page));
 }
 
-/* Detects MAP_FIXED with a short length that replaces only len bytes of
+/* Detects: MAP_FIXED with a short length that replaces only len bytes of
  * the page (or none of it): mappings are made of whole pages. */
 SC_CASE(fixed_short_length_replaces_whole_page, MAP_FIXED, SC_POSIX,
 	"MAP_FIXED with a length below a page replaces that whole page")
@@ -110,7 +110,7 @@ SC_CASE(fixed_short_length_replaces_whole_page, MAP_FIXED, SC_POSIX,
 	SC_CHECK_OK(munmap(old, 2 * page));
 }
 
-/* Detects a kernel whose MAP_FIXED_NOREPLACE clobbers, or that falls back
+/* Detects: a kernel whose MAP_FIXED_NOREPLACE clobbers, or that falls back
  * to a hint (older than Linux 4.17: another address comes back). */
 SC_CASE(fixed_noreplace_refuses_existing_mapping_with_eexist, MAP_FIXED,
 	SC_LINUX,

@@ -12,7 +12,7 @@
 #include "sc.h"
 #include "sc_mapcheck.h"
 
-/* Detects a kernel that rounds an unaligned offset (mapping other bytes
+/* Detects: a kernel that rounds an unaligned offset (mapping other bytes
  * than asked for) instead of refusing it. */
 SC_FS_CASE(unaligned_offset_fails_with_einval, MMAP_OFFSET, SC_POSIX,
 	   "An offset that is not a multiple of the page size fails with "
@@ -38,7 +38,7 @@ SC_FS_CASE(unaligned_offset_fails_with_einval, MMAP_OFFSET, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an offset ignored or misapplied (data from the wrong place). */
+/* Detects: an offset ignored or misapplied (data from the wrong place). */
 SC_FS_CASE(page_multiple_offset_maps_file_from_that_offset, MMAP_OFFSET,
 	   SC_POSIX,
 	   "An offset of k pages maps the file's bytes from offset k pages "
@@ -62,7 +62,7 @@ SC_FS_CASE(page_multiple_offset_maps_file_from_that_offset, MMAP_OFFSET,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an implementation that adds the descriptor's file position (as
+/* Detects: an implementation that adds the descriptor's file position (as
  * read(2) would use it) to the offset. */
 SC_FS_CASE(offset_counts_from_file_start_not_file_position, MMAP_OFFSET,
 	   SC_POSIX,

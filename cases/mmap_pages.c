@@ -21,7 +21,7 @@ static void touch_byte(void *p)
 	*(volatile char *)p = 1;
 }
 
-/* Detects a mapping cut to the length asked for: the rest of its page
+/* Detects: a mapping cut to the length asked for: the rest of its page
  * missing or unusable. */
 SC_CASE(length_below_page_maps_whole_page, MMAP_PAGES, SC_POSIX,
 	"A length below one page maps one whole page, all of it usable")
@@ -46,7 +46,7 @@ static void touch_next_page(void *arg)
 	touch_byte((char *)arg + sc_page_size());
 }
 
-/* Detects a short mapping that takes more than its one page. */
+/* Detects: a short mapping that takes more than its one page. */
 SC_CASE(
     page_after_short_mapping_is_not_mapped, MMAP_PAGES, SC_LINUX,
     "The page after a one-page mapping made from a short length is not mapped")
@@ -69,7 +69,7 @@ SC_CASE(
 	SC_CHECK_OK(munmap(p, page));
 }
 
-/* Detects munmap that leaves the rest of a partly unmapped page mapped, or
+/* Detects: munmap that leaves the rest of a partly unmapped page mapped, or
  * that removes more than the pages the range touches. */
 SC_CASE(munmap_partial_page_unmaps_whole_page, MMAP_PAGES, SC_POSIX,
 	"munmap of a length below one page removes the whole page")
@@ -86,7 +86,7 @@ SC_CASE(munmap_partial_page_unmaps_whole_page, MMAP_PAGES, SC_POSIX,
 	SC_CHECK_OK(munmap(p + page, page));
 }
 
-/* Detects a file mapping of a short length that shows only len bytes of
+/* Detects: a file mapping of a short length that shows only len bytes of
  * the file (the rest of the page zero or missing). */
 SC_FS_CASE(file_mapping_below_page_shows_whole_page_of_file, MMAP_PAGES,
 	   SC_POSIX,
@@ -103,7 +103,7 @@ SC_FS_CASE(file_mapping_below_page_shows_whole_page_of_file, MMAP_PAGES,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a length of one page plus one byte that maps one page (the
+/* Detects: a length of one page plus one byte that maps one page (the
  * byte lost) or three (rounding too far). */
 SC_CASE(length_just_above_page_maps_two_whole_pages, MMAP_PAGES, SC_POSIX,
 	"A length of one page plus one byte maps exactly two whole pages")
@@ -127,7 +127,7 @@ SC_CASE(length_just_above_page_maps_two_whole_pages, MMAP_PAGES, SC_POSIX,
 	SC_CHECK_OK(munmap(p, page + 1));
 }
 
-/* Detects a shared file mapping whose bytes past len (in its last page)
+/* Detects: a shared file mapping whose bytes past len (in its last page)
  * are not the file's: the tutorial's "shared memory is whole pages". */
 SC_FS_CASE(short_shared_mapping_writes_whole_page_to_file, MMAP_PAGES, SC_POSIX,
 	   "Through a MAP_SHARED mapping of 1 byte, a write to the last byte "
@@ -148,7 +148,7 @@ SC_FS_CASE(short_shared_mapping_writes_whole_page_to_file, MMAP_PAGES, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects munmap that accepts an address inside a page (rounding it, and
+/* Detects: munmap that accepts an address inside a page (rounding it, and
  * so removing bytes before addr). */
 SC_CASE(munmap_unaligned_addr_fails_with_einval, MMAP_PAGES, SC_POSIX,
 	"munmap of an address that is not page-aligned fails with EINVAL "

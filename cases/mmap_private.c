@@ -43,8 +43,8 @@ static void peer_maps_file(void *arg)
 	SC_CHECK_MAP(q);
 	size_t off = span_off();
 	sc_event_post(&pr->ready);
-	sc_event_wait(&pr->written, "the write through the MAP_PRIVATE "
-				    "mapping");
+	sc_event_wait(&pr->written, 0,
+		      "the write through the MAP_PRIVATE mapping");
 	SC_CHECK_MEM(q + off, SC_WANT_PATTERN_AT(off), SPAN,
 		     "another process's own MAP_SHARED mapping of the file, "
 		     "after a write through a MAP_PRIVATE mapping (must keep "
@@ -66,8 +66,7 @@ SC_FS_CASE(private_write_invisible_to_other_process_mapping_file, MAP_PRIVATE,
 	struct sc_peer pr;
 	sc_peer_start(&pr, path, 2 * page, NULL);
 	pid_t pid = sc_spawn(peer_maps_file, &pr);
-	sc_event_child_posts(&pr.ready);
-	sc_event_wait_child(&pr.ready, pid, "the peer to map the file");
+	sc_event_wait(&pr.ready, pid, "the peer to map the file");
 	sc_fill_mark(p + span_off(), span_off(), SPAN);
 	/* The writer does see its own write: the case is not vacuous. */
 	SC_CHECK_MEM(p + span_off(), SC_WANT_MARK_AT(span_off()), SPAN,
@@ -88,7 +87,7 @@ static void child_checks_unchanged(void *arg)
 	SC_CHECK_MEM(pr->p + off, SC_WANT_PATTERN_AT(off), SPAN,
 		     "the child's inherited MAP_PRIVATE mapping at fork");
 	sc_event_post(&pr->ready);
-	sc_event_wait(&pr->written, "the parent's write after fork");
+	sc_event_wait(&pr->written, 0, "the parent's write after fork");
 	SC_CHECK_MEM(pr->p + off, SC_WANT_PATTERN_AT(off), SPAN,
 		     "the child's inherited MAP_PRIVATE mapping after the "
 		     "parent wrote its own (must keep the bytes of fork time)");
@@ -106,8 +105,7 @@ SC_FS_CASE(parent_write_after_fork_invisible_to_child, MAP_PRIVATE, SC_POSIX,
 	struct sc_peer pr;
 	sc_peer_start(&pr, path, 2 * page, p);
 	pid_t pid = sc_spawn(child_checks_unchanged, &pr);
-	sc_event_child_posts(&pr.ready);
-	sc_event_wait_child(&pr.ready, pid, "the child to read its mapping");
+	sc_event_wait(&pr.ready, pid, "the child to read its mapping");
 	sc_fill_mark(p + span_off(), span_off(), SPAN);
 	sc_event_post(&pr.written);
 	sc_peer_finish(&pr, pid);
@@ -126,7 +124,7 @@ static void child_writes(void *arg)
 		     "the child's own MAP_PRIVATE mapping after its write");
 	sc_event_post(&pr->written);
 	/* Stay alive (mapping and all) until the parent has looked. */
-	sc_event_wait(&pr->checked, "the parent to check its mapping");
+	sc_event_wait(&pr->checked, 0, "the parent to check its mapping");
 }
 
 /* Detects: a child's write to its private copy reaching the parent. */
@@ -145,8 +143,7 @@ SC_FS_CASE(child_write_invisible_to_parent, MAP_PRIVATE, SC_POSIX,
 	struct sc_peer pr;
 	sc_peer_start(&pr, path, 2 * page, p);
 	pid_t pid = sc_spawn(child_writes, &pr);
-	sc_event_child_posts(&pr.written);
-	sc_event_wait_child(&pr.written, pid, "the child's write");
+	sc_event_wait(&pr.written, pid, "the child's write");
 	SC_CHECK_MEM(p + span_off(), SC_WANT_PATTERN_AT(span_off()), SPAN,
 		     "the parent's MAP_PRIVATE mapping after the child wrote "
 		     "its inherited copy");
@@ -310,7 +307,7 @@ static void anon_child_writes(void *arg)
 	struct anon_fork *a = arg;
 	memset(a->p, 0, a->len);
 	sc_event_post(&a->written);
-	sc_event_wait(&a->checked, "the parent's check");
+	sc_event_wait(&a->checked, 0, "the parent's check");
 }
 
 /* Detects: MAP_PRIVATE|MAP_ANONYMOUS memory shared with a forked child
@@ -325,23 +322,22 @@ SC_CASE(
 	sc_event_init(&a.written);
 	sc_event_init(&a.checked);
 	pid_t pid = sc_spawn(anon_child_writes, &a);
-	sc_event_child_posts(&a.written);
-	sc_event_wait_child(&a.written, pid, "the child's write");
+	sc_event_wait(&a.written, pid, "the child's write");
 	SC_CHECK_MEM(
 	    a.p, SC_WANT_MARK_AT(0), a.len,
 	    "the parent's anonymous MAP_PRIVATE memory after the child "
 	    "zeroed its inherited copy");
 	sc_event_post(&a.checked);
 	sc_wait_ok(pid);
-	sc_event_release(&a.written);
-	sc_event_release(&a.checked);
+	sc_event_close(&a.written);
+	sc_event_close(&a.checked);
 	SC_CHECK_OK(munmap(a.p, a.len));
 }
 
 static void anon_child_checks(void *arg)
 {
 	struct anon_fork *a = arg;
-	sc_event_wait(&a->written, "the parent's write");
+	sc_event_wait(&a->written, 0, "the parent's write");
 	SC_CHECK_MEM(a->p, SC_WANT_MARK_AT(0), a->len,
 		     "the child's inherited anonymous MAP_PRIVATE memory after "
 		     "the parent zeroed its own");

@@ -113,7 +113,7 @@ static bool cpu_has_nx(void)
 
 /* ---- PROT_READ / PROT_WRITE / PROT_NONE -------------------------------- */
 
-/* Detects a PROT_READ mapping that cannot be read, or shows other bytes
+/* Detects: a PROT_READ mapping that cannot be read, or shows other bytes
  * than the file's, through a descriptor opened read-only. */
 SC_FS_CASE(read_only_mapping_reads_file_data, MMAP_PROT, SC_POSIX,
 	   "PROT_READ with MAP_SHARED on a read-only descriptor maps the "
@@ -134,7 +134,7 @@ SC_FS_CASE(read_only_mapping_reads_file_data, MMAP_PROT, SC_POSIX,
 	SC_CHECK_OK(close(rw));
 }
 
-/* Detects a write that succeeds (or dies another way) on a page mapped
+/* Detects: a write that succeeds (or dies another way) on a page mapped
  * without PROT_WRITE. */
 SC_CASE(write_to_read_only_mapping_raises_sigsegv, MMAP_PROT, SC_POSIX,
 	"A write to a PROT_READ mapping raises SIGSEGV (SEGV_ACCERR)")
@@ -145,7 +145,7 @@ SC_CASE(write_to_read_only_mapping_raises_sigsegv, MMAP_PROT, SC_POSIX,
 	SC_CHECK_OK(munmap(p, page));
 }
 
-/* Detects a PROT_NONE page that can be read. */
+/* Detects: a PROT_NONE page that can be read. */
 SC_CASE(read_of_prot_none_raises_sigsegv, MMAP_PROT, SC_POSIX,
 	"A read from a PROT_NONE mapping raises SIGSEGV (SEGV_ACCERR)")
 {
@@ -155,7 +155,7 @@ SC_CASE(read_of_prot_none_raises_sigsegv, MMAP_PROT, SC_POSIX,
 	SC_CHECK_OK(munmap(p, page));
 }
 
-/* Detects a PROT_NONE page that can be written. */
+/* Detects: a PROT_NONE page that can be written. */
 SC_CASE(write_to_prot_none_raises_sigsegv, MMAP_PROT, SC_POSIX,
 	"A write to a PROT_NONE mapping raises SIGSEGV (SEGV_ACCERR)")
 {
@@ -167,7 +167,7 @@ SC_CASE(write_to_prot_none_raises_sigsegv, MMAP_PROT, SC_POSIX,
 
 /* ---- the descriptor's open mode ---------------------------------------- */
 
-/* Detects a kernel that lets a read-only descriptor become a way to write
+/* Detects: a kernel that lets a read-only descriptor become a way to write
  * the file (a shared writable mapping of it). */
 SC_FS_CASE(shared_write_on_read_only_fd_fails_with_eacces, MMAP_PROT, SC_POSIX,
 	   "PROT_WRITE with MAP_SHARED on a descriptor opened O_RDONLY fails "
@@ -184,7 +184,7 @@ SC_FS_CASE(shared_write_on_read_only_fd_fails_with_eacces, MMAP_PROT, SC_POSIX,
 	SC_CHECK_OK(close(rw));
 }
 
-/* Detects a kernel that refuses a private writable mapping of a read-only
+/* Detects: a kernel that refuses a private writable mapping of a read-only
  * descriptor (writes then go to private copies, never to the file). */
 SC_FS_CASE(private_write_on_read_only_fd_succeeds, MMAP_PROT, SC_POSIX,
 	   "PROT_WRITE with MAP_PRIVATE on a descriptor opened O_RDONLY "
@@ -208,7 +208,7 @@ SC_FS_CASE(private_write_on_read_only_fd_succeeds, MMAP_PROT, SC_POSIX,
 
 /* ---- PROT_EXEC --------------------------------------------------------- */
 
-/* Detects a PROT_EXEC mapping from which code cannot run. */
+/* Detects: a PROT_EXEC mapping from which code cannot run. */
 SC_CASE(code_runs_from_exec_mapping, MMAP_PROT, SC_POSIX,
 	"Machine code in a PROT_EXEC mapping runs")
 {
@@ -231,7 +231,7 @@ SC_CASE(code_runs_from_exec_mapping, MMAP_PROT, SC_POSIX,
 #endif
 }
 
-/* Detects a CPU or kernel that runs code from a page mapped without
+/* Detects: a CPU or kernel that runs code from a page mapped without
  * PROT_EXEC (no NX enforcement, or READ_IMPLIES_EXEC). */
 SC_CASE(code_does_not_run_from_mapping_without_exec, MMAP_PROT, SC_OBSERVED,
 	"Machine code in a PROT_READ|PROT_WRITE mapping does not run: "

@@ -23,7 +23,7 @@ static int closed_fd(void)
 	return fd;
 }
 
-/* Detects an mmap that returns something other than the place where the
+/* Detects: an mmap that returns something other than the place where the
  * file's bytes are (e.g. 0 for success, as a system call returning int). */
 SC_FS_CASE(success_returns_address_of_file_data, MMAP_RETURN, SC_POSIX,
 	   "A successful mmap returns the address at which the file's bytes "
@@ -41,7 +41,7 @@ SC_FS_CASE(success_returns_address_of_file_data, MMAP_RETURN, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a failure reported by another value (NULL, 0) than MAP_FAILED:
+/* Detects: a failure reported by another value (NULL, 0) than MAP_FAILED:
  * code testing `p == MAP_FAILED` would then take a failure for success. */
 SC_CASE(failure_returns_map_failed, MMAP_RETURN, SC_POSIX,
 	"A failed mmap returns MAP_FAILED")
@@ -54,7 +54,7 @@ SC_CASE(failure_returns_map_failed, MMAP_RETURN, SC_POSIX,
 			"mmap on a closed descriptor: return value");
 }
 
-/* Detects a libc whose MAP_FAILED is not (void *)-1 (the tutorial's "-1"
+/* Detects: a libc whose MAP_FAILED is not (void *)-1 (the tutorial's "-1"
  * only holds as a pointer: all bits set, not NULL, not the int -1). */
 SC_CASE(map_failed_is_pointer_minus_one, MMAP_RETURN, SC_LINUX,
 	"The failure value is (void *)-1: a pointer with all bits set")
@@ -70,7 +70,7 @@ SC_CASE(map_failed_is_pointer_minus_one, MMAP_RETURN, SC_LINUX,
 		 (uintmax_t)UINTPTR_MAX, (uintmax_t)(uintptr_t)p);
 }
 
-/* Detects a kernel that accepts a descriptor that is not open (or maps
+/* Detects: a kernel that accepts a descriptor that is not open (or maps
  * something else for it) instead of failing with EBADF. */
 SC_CASE(bad_fd_fails_with_ebadf, MMAP_RETURN, SC_POSIX,
 	"A descriptor that is not open (without MAP_ANONYMOUS) fails with "
@@ -82,7 +82,7 @@ SC_CASE(bad_fd_fails_with_ebadf, MMAP_RETURN, SC_POSIX,
 	SC_CHECK_MAP_ERRNO(NULL, page, PROT_READ, MAP_SHARED, -1, 0, EBADF);
 }
 
-/* Detects a kernel that maps a file through a descriptor without read
+/* Detects: a kernel that maps a file through a descriptor without read
  * access: POSIX needs read access whatever prot asks for. */
 SC_FS_CASE(write_only_fd_fails_with_eacces, MMAP_RETURN, SC_POSIX,
 	   "A descriptor not open for reading fails with EACCES, even for "
@@ -98,7 +98,7 @@ SC_FS_CASE(write_only_fd_fails_with_eacces, MMAP_RETURN, SC_POSIX,
 	SC_CHECK_OK(close(rw));
 }
 
-/* Detects a kernel that returns some mapping (or a pointer) for length 0
+/* Detects: a kernel that returns some mapping (or a pointer) for length 0
  * instead of EINVAL (the rule since POSIX.1-2008, Linux 2.6.12). */
 SC_CASE(length_zero_fails_with_einval, MMAP_RETURN, SC_POSIX,
 	"A length of 0 fails with EINVAL")
@@ -107,7 +107,7 @@ SC_CASE(length_zero_fails_with_einval, MMAP_RETURN, SC_POSIX,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, EINVAL);
 }
 
-/* Detects a kernel that picks a default mapping type when flags name
+/* Detects: a kernel that picks a default mapping type when flags name
  * neither MAP_SHARED nor MAP_PRIVATE (a common slip: MAP_ANONYMOUS alone). */
 SC_CASE(neither_shared_nor_private_fails_with_einval, MMAP_RETURN, SC_POSIX,
 	"flags with neither MAP_SHARED nor MAP_PRIVATE fail with EINVAL")
@@ -116,7 +116,7 @@ SC_CASE(neither_shared_nor_private_fails_with_einval, MMAP_RETURN, SC_POSIX,
 			   MAP_ANONYMOUS, -1, 0, EINVAL);
 }
 
-/* Detects a kernel without MAP_SHARED_VALIDATE (before 4.15: EINVAL) or one
+/* Detects: a kernel without MAP_SHARED_VALIDATE (before 4.15: EINVAL) or one
  * that gives the "both" combination private semantics. */
 SC_FS_CASE(shared_and_private_together_map_shared_validate, MMAP_RETURN,
 	   SC_LINUX,
@@ -141,8 +141,13 @@ SC_FS_CASE(shared_and_private_together_map_shared_validate, MMAP_RETURN,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Records that the "both flags are MAP_SHARED_VALIDATE" reading stops at
- * files: an anonymous mapping rejects the combination on this kernel. */
+/*
+ * Records that the "both flags are MAP_SHARED_VALIDATE" reading stops at
+ * files: an anonymous mapping rejects the combination on this kernel.
+ *
+ * Detects: an anonymous mapping with both MAP_SHARED and MAP_PRIVATE
+ * accepted instead of EINVAL.
+ */
 SC_CASE(shared_and_private_together_anonymous_fails_with_einval, MMAP_RETURN,
 	SC_OBSERVED,
 	"MAP_SHARED|MAP_PRIVATE with MAP_ANONYMOUS fails with EINVAL")
@@ -152,7 +157,7 @@ SC_CASE(shared_and_private_together_anonymous_fails_with_einval, MMAP_RETURN,
 			   EINVAL);
 }
 
-/* Detects a kernel that maps a pipe (or fails it with another errno than
+/* Detects: a kernel that maps a pipe (or fails it with another errno than
  * the one POSIX gives for a file type mmap does not support). */
 SC_CASE(pipe_fd_fails_with_enodev, MMAP_RETURN, SC_POSIX,
 	"A descriptor of a file type that cannot be mapped (a pipe) fails "

@@ -43,7 +43,7 @@ static void peer_maps_file(void *arg)
 	SC_CHECK_MEM(q + off, SC_WANT_PATTERN_AT(off), SPAN,
 		     "the peer's own MAP_SHARED mapping, before the write");
 	sc_event_post(&pr->ready);
-	sc_event_wait(&pr->written, "the write through the other mapping");
+	sc_event_wait(&pr->written, 0, "the write through the other mapping");
 	SC_CHECK_MEM(q + off, SC_WANT_MARK_AT(off), SPAN,
 		     "the peer's own MAP_SHARED mapping of the file, after "
 		     "another process wrote through its MAP_SHARED mapping");
@@ -63,8 +63,7 @@ SC_FS_CASE(write_seen_by_other_process_mapping_file, MAP_SHARED, SC_POSIX,
 	struct sc_peer pr;
 	sc_peer_start(&pr, path, 2 * page, NULL);
 	pid_t pid = sc_spawn(peer_maps_file, &pr);
-	sc_event_child_posts(&pr.ready);
-	sc_event_wait_child(&pr.ready, pid, "the peer to map the file");
+	sc_event_wait(&pr.ready, pid, "the peer to map the file");
 	sc_fill_mark(p + span_off(), span_off(), SPAN);
 	sc_event_post(&pr.written);
 	sc_peer_finish(&pr, pid);
@@ -80,7 +79,7 @@ static void peer_reads_file(void *arg)
 	size_t off = span_off();
 	unsigned char buf[SPAN];
 	sc_event_post(&pr->ready);
-	sc_event_wait(&pr->written, "the write through the mapping");
+	sc_event_wait(&pr->written, 0, "the write through the mapping");
 	sc_pread_all(fd, buf, SPAN, (off_t)off);
 	SC_CHECK_MEM(buf, SC_WANT_MARK_AT(off), SPAN,
 		     "pread(2) by another process of the bytes just written "
@@ -101,8 +100,7 @@ SC_FS_CASE(write_seen_by_read_in_other_process_before_msync, MAP_SHARED,
 	struct sc_peer pr;
 	sc_peer_start(&pr, path, 2 * page, NULL);
 	pid_t pid = sc_spawn(peer_reads_file, &pr);
-	sc_event_child_posts(&pr.ready);
-	sc_event_wait_child(&pr.ready, pid, "the reader to open the file");
+	sc_event_wait(&pr.ready, pid, "the reader to open the file");
 	sc_fill_mark(p + span_off(), span_off(), SPAN);
 	sc_event_post(&pr.written);
 	sc_peer_finish(&pr, pid);

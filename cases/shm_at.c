@@ -19,6 +19,8 @@
 #include "sc.h"
 #include "sc_shm.h"
 
+/* Detects: a kernel-chosen attach address that is not page-aligned, a second
+ * attach at the same address, or two attaches that are not the same memory. */
 SC_CASE(null_address_lets_kernel_choose, SHMAT, SC_POSIX,
 	"shmat(id, NULL, 0) attaches at an address the kernel chooses: "
 	"page-aligned, usable, and the same memory as another attach")
@@ -44,6 +46,8 @@ SC_CASE(null_address_lets_kernel_choose, SHMAT, SC_POSIX,
 	sc_shm_dt(p);
 }
 
+/* Detects: a shmat that ignores a free, SHMLBA-aligned shmaddr and attaches
+ * elsewhere. */
 SC_CASE(aligned_address_attaches_exactly_there, SHMAT, SC_POSIX,
 	"shmat at a free SHMLBA-aligned address attaches exactly there")
 {
@@ -56,6 +60,8 @@ SC_CASE(aligned_address_attaches_exactly_there, SHMAT, SC_POSIX,
 	sc_shm_dt(p);
 }
 
+/* Detects: an unaligned shmaddr accepted without SHM_RND (rounded or used as
+ * given) instead of EINVAL. */
 SC_CASE(unaligned_address_without_rnd_fails_einval, SHMAT, SC_POSIX,
 	"shmat at an address that is not page-aligned (so not SHMLBA-"
 	"aligned), without SHM_RND, fails with EINVAL")
@@ -68,6 +74,8 @@ SC_CASE(unaligned_address_without_rnd_fails_einval, SHMAT, SC_POSIX,
 		SC_CHECK_SHMAT_ERRNO(id, base + offs[i], 0, EINVAL);
 }
 
+/* Detects: where SHMLBA exceeds the page, a page-aligned but not SHMLBA-
+ * aligned shmaddr accepted without SHM_RND. */
 SC_CASE(page_aligned_address_not_shmlba_aligned_fails_einval, SHMAT,
 	SC_OBSERVED,
 	"Where SHMLBA is larger than the page, a page-aligned address that is "
@@ -84,6 +92,8 @@ SC_CASE(page_aligned_address_not_shmlba_aligned_fails_einval, SHMAT,
 		SC_CHECK_SHMAT_ERRNO(id, base + off, 0, EINVAL);
 }
 
+/* Detects: SHM_RND that is ignored (EINVAL), rounds up, or lands anywhere
+ * but shmaddr - shmaddr % SHMLBA. */
 SC_CASE(rnd_rounds_address_down_to_shmlba_multiple, SHMAT, SC_POSIX,
 	"With SHM_RND, shmat attaches at shmaddr - (shmaddr % SHMLBA)")
 {
@@ -131,6 +141,8 @@ static void write_byte(void *p)
 	*(volatile char *)p = 'w';
 }
 
+/* Detects: a SHM_RDONLY attach that can be written, or whose refused write
+ * changes the segment or faults with another signal or si_code. */
 SC_CASE(rdonly_attach_write_raises_sigsegv, SHMAT, SC_LINUX,
 	"Writing through a SHM_RDONLY attach raises SIGSEGV (SEGV_ACCERR) "
 	"and changes nothing")
@@ -152,6 +164,8 @@ SC_CASE(rdonly_attach_write_raises_sigsegv, SHMAT, SC_LINUX,
 	sc_shm_dt(rw);
 }
 
+/* Detects: a SHM_RDONLY attach that does not read the segment's data or
+ * misses a later write through another attach. */
 SC_CASE(rdonly_attach_reads_segment, SHMAT, SC_POSIX,
 	"A SHM_RDONLY attach reads the segment, including what another "
 	"attach writes afterwards")

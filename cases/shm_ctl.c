@@ -17,6 +17,7 @@
 #include "sc.h"
 #include "sc_shm.h"
 
+/* Detects: IPC_STAT that reports a wrong key, size, mode or attach count. */
 SC_CASE(ipc_stat_reports_key_size_mode, SHMCTL, SC_POSIX,
 	"IPC_STAT copies the segment's key, size, mode and attach count into "
 	"the caller's shmid_ds")
@@ -59,6 +60,8 @@ static void other_user(uid_t *uid, gid_t *gid)
 		(int)geteuid());
 }
 
+/* Detects: IPC_SET that does not change uid, gid or mode, or that also
+ * changes cuid, cgid or the size. */
 SC_CASE(ipc_set_changes_uid_gid_mode, SHMCTL, SC_POSIX,
 	"IPC_SET sets shm_perm.uid, gid and mode; cuid, cgid and the size "
 	"stay")
@@ -84,6 +87,8 @@ SC_CASE(ipc_set_changes_uid_gid_mode, SHMCTL, SC_POSIX,
 	SC_CHECK_EQ(ds.shm_segsz, size, "shm_segsz after IPC_SET");
 }
 
+/* Detects: IPC_SET that stores SHM_DEST, SHM_LOCKED or set-id bits from the
+ * caller's mode (a SHM_DEST bit that hides the key). */
 SC_CASE(ipc_set_changes_only_low_nine_mode_bits, SHMCTL, SC_POSIX,
 	"IPC_SET takes only the low nine bits of mode: SHM_DEST, SHM_LOCKED "
 	"and set-id bits passed in are ignored")
@@ -103,6 +108,8 @@ SC_CASE(ipc_set_changes_only_low_nine_mode_bits, SHMCTL, SC_POSIX,
 		    "shmget of the key after IPC_SET with the SHM_DEST bit");
 }
 
+/* Detects: IPC_SET that leaves shm_ctime at the creation time or sets
+ * another time. */
 SC_CASE(ipc_set_updates_ctime, SHMCTL, SC_POSIX,
 	"IPC_SET sets shm_ctime to the time of the call")
 {
@@ -119,6 +126,8 @@ SC_CASE(ipc_set_updates_ctime, SHMCTL, SC_POSIX,
 	SC_CHECK_TIME(ds.shm_ctime, t0, t1, "shm_ctime after IPC_SET");
 }
 
+/* Detects: IPC_RMID of an unattached segment that leaves it findable by id,
+ * by key or in /proc/sysvipc/shm. */
 SC_CASE(rmid_unattached_segment_is_destroyed_at_once, SHMCTL, SC_POSIX,
 	"IPC_RMID of a segment nobody has attached destroys it at once: id "
 	"and key find nothing")
@@ -133,6 +142,8 @@ SC_CASE(rmid_unattached_segment_is_destroyed_at_once, SHMCTL, SC_POSIX,
 		    "lines for the id in /proc/sysvipc/shm (-1: none)");
 }
 
+/* Detects: IPC_RMID that takes the memory away from processes still
+ * attached, or stops their writes reaching each other. */
 SC_CASE(rmid_keeps_attached_memory_usable, SHMCTL, SC_LINUX,
 	"After IPC_RMID, processes still attached keep reading and writing "
 	"the segment and see each other's writes")
@@ -157,6 +168,8 @@ SC_CASE(rmid_keeps_attached_memory_usable, SHMCTL, SC_LINUX,
 	sc_actor_exit(&b);
 }
 
+/* Detects: a removed segment destroyed before its last detach, or surviving
+ * the last one (shmdt or exit). */
 SC_CASE(rmid_destroys_segment_after_last_detach, SHMCTL, SC_LINUX,
 	"An attached segment removed with IPC_RMID lives on until the last "
 	"process detaches (shmdt or exit), then is gone")
@@ -182,6 +195,8 @@ SC_CASE(rmid_destroys_segment_after_last_detach, SHMCTL, SC_LINUX,
 	sc_actor_exit(&a);
 }
 
+/* Detects: an attached, removed segment whose IPC_STAT lacks SHM_DEST or
+ * still shows its key (or SHM_DEST before removal). */
 SC_CASE(rmid_marks_attached_segment_dest, SHMCTL, SC_LINUX,
 	"IPC_STAT of an attached segment after IPC_RMID shows SHM_DEST in "
 	"shm_perm.mode and the key IPC_PRIVATE")
@@ -206,6 +221,8 @@ SC_CASE(rmid_marks_attached_segment_dest, SHMCTL, SC_LINUX,
 	sc_shm_dt(p);
 }
 
+/* Detects: a key that still finds a removed but attached segment, or cannot
+ * make a new one, or the new segment reusing the old id. */
 SC_CASE(rmid_releases_key_at_once, SHMCTL, SC_LINUX,
 	"IPC_RMID releases the key at once, while the segment is still "
 	"attached: the key finds nothing, and can make a new segment")
@@ -232,6 +249,8 @@ SC_CASE(rmid_releases_key_at_once, SHMCTL, SC_LINUX,
 	sc_shm_dt(p);
 }
 
+/* Detects: IPC_STAT, IPC_SET or IPC_RMID of id -1 or of a removed segment
+ * that succeeds or fails with another errno than EINVAL. */
 SC_CASE(bad_id_fails_einval, SHMCTL, SC_POSIX,
 	"IPC_STAT, IPC_SET and IPC_RMID of an id that names no segment (-1, "
 	"a removed one) fail with EINVAL")
@@ -251,6 +270,8 @@ SC_CASE(bad_id_fails_einval, SHMCTL, SC_POSIX,
 	}
 }
 
+/* Detects: an unknown shmctl command that is accepted, fails with another
+ * errno than EINVAL, or harms the segment. */
 SC_CASE(bad_command_fails_einval, SHMCTL, SC_POSIX,
 	"shmctl with a command that does not exist fails with EINVAL")
 {

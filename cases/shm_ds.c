@@ -333,6 +333,9 @@ static void check_segsz(const struct script *sc)
 
 /* ---- cases ------------------------------------------------------------- */
 
+/* Detects: any shmid_ds field (segsz, perm, cpid, lpid, nattch, atime,
+ * dtime, ctime) that does not follow who did what at one of the script's
+ * steps. */
 SC_CASE(bookkeeping_follows_creator_attacher_detacher, SHMID_DS, SC_POSIX,
 	"Across creator C, attacher A, detacher D (A's fork child), second "
 	"attacher B and observer O, every shmid_ds field follows who did "
@@ -350,6 +353,8 @@ SC_CASE(bookkeeping_follows_creator_attacher_detacher, SHMID_DS, SC_POSIX,
 	check_ctime(&sc);
 }
 
+/* Detects: a new segment whose shm_nattch, shm_lpid, shm_atime or shm_dtime
+ * is not 0. */
 SC_CASE(new_segment_has_no_attach_history, SHMID_DS, SC_POSIX,
 	"A new segment has shm_nattch, shm_lpid, shm_atime and shm_dtime 0")
 {
@@ -362,6 +367,8 @@ SC_CASE(new_segment_has_no_attach_history, SHMID_DS, SC_POSIX,
 	SC_CHECK_EQ(sc.ds[S_CREATE].shm_dtime, 0, "shm_dtime of a new segment");
 }
 
+/* Detects: shm_cpid that is not the creator's pid at any step, also after
+ * the creator exited. */
 SC_CASE(cpid_is_creator_after_it_exits, SHMID_DS, SC_POSIX,
 	"shm_cpid is the creating process's pid, also after it exited and "
 	"others attached and detached")
@@ -371,6 +378,8 @@ SC_CASE(cpid_is_creator_after_it_exits, SHMID_DS, SC_POSIX,
 	check_cpid(&sc);
 }
 
+/* Detects: shm_lpid not set by shmat (the tutorial's reading: only detaches
+ * set it). */
 SC_CASE(lpid_is_last_shmat_caller, SHMID_DS, SC_POSIX,
 	"Erratum: shm_lpid is set by shmat too: after an attach it is the "
 	"attacher's pid, not the last detacher's")
@@ -380,6 +389,8 @@ SC_CASE(lpid_is_last_shmat_caller, SHMID_DS, SC_POSIX,
 	check_lpid(&sc, true, false, false);
 }
 
+/* Detects: shm_lpid after a detach (shmdt, or exit) that is not the
+ * detaching process. */
 SC_CASE(lpid_is_last_shmdt_caller, SHMID_DS, SC_POSIX,
 	"shm_lpid after a detach (shmdt, or exit) is the pid of the process "
 	"that detached")
@@ -389,6 +400,7 @@ SC_CASE(lpid_is_last_shmdt_caller, SHMID_DS, SC_POSIX,
 	check_lpid(&sc, false, true, false);
 }
 
+/* Detects: shm_lpid moved by another process's IPC_STAT or IPC_SET. */
 SC_CASE(lpid_unchanged_by_stat_and_set, SHMID_DS, SC_POSIX,
 	"IPC_STAT and IPC_SET by another process leave shm_lpid alone")
 {
@@ -397,6 +409,8 @@ SC_CASE(lpid_unchanged_by_stat_and_set, SHMID_DS, SC_POSIX,
 	check_lpid(&sc, false, false, true);
 }
 
+/* Detects: shm_nattch that misses an attach, fork, detach or exit of some
+ * process. */
 SC_CASE(nattch_counts_attachments_of_all_processes, SHMID_DS, SC_POSIX,
 	"shm_nattch counts the attachments of all processes: shmat, fork, "
 	"shmdt and exit move it")
@@ -406,6 +420,7 @@ SC_CASE(nattch_counts_attachments_of_all_processes, SHMID_DS, SC_POSIX,
 	check_nattch(&sc);
 }
 
+/* Detects: shm_atime not moved by a later attach, or moved by a detach. */
 SC_CASE(atime_is_last_attach_time, SHMID_DS, SC_POSIX,
 	"shm_atime is the time of the last shmat (a later attach moves it), "
 	"untouched by detaches")
@@ -417,6 +432,8 @@ SC_CASE(atime_is_last_attach_time, SHMID_DS, SC_POSIX,
 	check_atime(&sc);
 }
 
+/* Detects: shm_dtime not moved by a detach (shmdt or exit), or moved by an
+ * attach. */
 SC_CASE(dtime_is_last_detach_time, SHMID_DS, SC_POSIX,
 	"shm_dtime is the time of the last detach (shmdt or exit), untouched "
 	"by attaches")
@@ -429,6 +446,7 @@ SC_CASE(dtime_is_last_detach_time, SHMID_DS, SC_POSIX,
 	check_dtime(&sc);
 }
 
+/* Detects: shm_ctime moved by an attach, detach or IPC_STAT. */
 SC_CASE(ctime_unchanged_by_attach_and_detach, SHMID_DS, SC_POSIX,
 	"shm_ctime, set at creation, is not moved by attaches, detaches or "
 	"IPC_STAT")
@@ -440,6 +458,8 @@ SC_CASE(ctime_unchanged_by_attach_and_detach, SHMID_DS, SC_POSIX,
 	check_ctime(&sc);
 }
 
+/* Detects: shm_ctime not moved by IPC_SET (the tutorial's reading: creation
+ * time only). */
 SC_CASE(ctime_is_last_change_time, SHMID_DS, SC_POSIX,
 	"Erratum: shm_ctime is the time of the last change -- an IPC_SET "
 	"moves it -- not only the creation time")
@@ -452,6 +472,8 @@ SC_CASE(ctime_is_last_change_time, SHMID_DS, SC_POSIX,
 		      "shm_ctime after step 9 (IPC_SET)");
 }
 
+/* Detects: shm_perm.cuid, uid, cgid or gid (or mode) that is not the
+ * creator's effective ids (and the mode it asked), at any step. */
 SC_CASE(perm_ids_are_creators_effective_ids, SHMID_DS, SC_POSIX,
 	"shm_perm.cuid/uid and cgid/gid are the creator's effective ids (C "
 	"runs as an unprivileged user when possible), whoever reads them")

@@ -22,6 +22,8 @@ static void read_byte(void *p)
 	(void)*(volatile char *)p;
 }
 
+/* Detects: a shmdt that leaves the memory mapped: mincore still finds it, or
+ * touching it does not raise SIGSEGV with SEGV_MAPERR. */
 SC_CASE(old_address_faults_after_shmdt, SHMDT, SC_LINUX,
 	"After shmdt, touching the old address raises SIGSEGV (SEGV_MAPERR)")
 {
@@ -42,6 +44,8 @@ SC_CASE(old_address_faults_after_shmdt, SHMDT, SC_LINUX,
 		 sc_si_code_name(SIGSEGV, o.fault_code));
 }
 
+/* Detects: shmdt that accepts an address inside an attachment, an anonymous
+ * mapping or a malloc'd pointer, or that detaches something anyway. */
 SC_CASE(non_attach_address_fails_einval, SHMDT, SC_POSIX,
 	"shmdt of an address that is not the start of an attachment fails "
 	"with EINVAL and detaches nothing")
@@ -76,6 +80,8 @@ SC_CASE(non_attach_address_fails_einval, SHMDT, SC_POSIX,
 	sc_shm_dt(p);
 }
 
+/* Detects: a second shmdt of an already detached address reported as
+ * success. */
 SC_CASE(second_shmdt_of_same_address_fails_einval, SHMDT, SC_POSIX,
 	"A second shmdt of the same address fails with EINVAL (no double "
 	"detach, unlike a double free it is reported)")
@@ -86,6 +92,8 @@ SC_CASE(second_shmdt_of_same_address_fails_einval, SHMDT, SC_POSIX,
 	SC_CHECK_ERRNO(shmdt(p), EINVAL);
 }
 
+/* Detects: a last shmdt that destroys the segment (like free) or loses its
+ * data, or a nattch that is not 0 after it. */
 SC_CASE(shmdt_keeps_segment_and_data, SHMDT, SC_POSIX,
 	"Erratum (not like free): after the last shmdt the segment still "
 	"exists with nattch 0, and a new attach finds the data")
@@ -112,6 +120,8 @@ SC_CASE(shmdt_keeps_segment_and_data, SHMDT, SC_POSIX,
 	sc_shm_dt(q);
 }
 
+/* Detects: a last shmdt that frees the segment's pages (rss in
+ * /proc/sysvipc/shm drops). */
 SC_CASE(shmdt_keeps_pages_resident, SHMDT, SC_OBSERVED,
 	"After the last shmdt the segment's pages stay resident (the rss "
 	"column of /proc/sysvipc/shm): detaching frees no memory")

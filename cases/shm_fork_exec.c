@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,9 +55,11 @@ static void inheriting_child(void *arg)
 		    "address");
 	a->p[1] = 'C';
 	sc_event_post(&a->ready);
-	sc_event_wait(&a->go, "the parent's go");
+	sc_event_wait(&a->go, 0, "the parent's go");
 }
 
+/* Detects: an attachment that a fork child does not inherit at the same
+ * address, or that is a private copy in either direction. */
 SC_CASE(fork_child_inherits_attachment, EXT_FORK_EXEC, SC_POSIX,
 	"A fork child has its parent's attachment at the same address: it "
 	"reads the parent's data there, and the parent sees its writes")
@@ -70,7 +71,7 @@ SC_CASE(fork_child_inherits_attachment, EXT_FORK_EXEC, SC_POSIX,
 	sc_event_init(&a.ready);
 	sc_event_init(&a.go);
 	pid_t pid = sc_spawn(inheriting_child, &a);
-	sc_event_wait(&a.ready, "the fork child's read and write");
+	sc_event_wait(&a.ready, pid, "the fork child's read and write");
 	SC_CHECK_EQ(a.p[1], 'C',
 		    "byte 1 written by the fork child, read by the parent");
 	sc_event_post(&a.go);
@@ -78,6 +79,8 @@ SC_CASE(fork_child_inherits_attachment, EXT_FORK_EXEC, SC_POSIX,
 	sc_shm_dt(a.p);
 }
 
+/* Detects: a fork child's inherited attachment not counted in shm_nattch, or
+ * not uncounted when the child exits. */
 SC_CASE(fork_child_counts_in_nattch, EXT_FORK_EXEC, SC_POSIX,
 	"shm_nattch counts a fork child's inherited attachment: 1 before the "
 	"fork, 2 while the child lives, 1 after it exits")
@@ -92,7 +95,7 @@ SC_CASE(fork_child_counts_in_nattch, EXT_FORK_EXEC, SC_POSIX,
 	sc_shm_stat(a.id, &ds);
 	SC_CHECK_EQ(ds.shm_nattch, 1, "shm_nattch before the fork");
 	pid_t pid = sc_spawn(inheriting_child, &a);
-	sc_event_wait(&a.ready, "the fork child");
+	sc_event_wait(&a.ready, pid, "the fork child");
 	sc_shm_stat(a.id, &ds);
 	SC_CHECK_EQ(ds.shm_nattch, 2, "shm_nattch while the fork child lives");
 	sc_event_post(&a.go);
@@ -103,6 +106,8 @@ SC_CASE(fork_child_counts_in_nattch, EXT_FORK_EXEC, SC_POSIX,
 	sc_shm_dt(a.p);
 }
 
+/* Detects: a fork that Linux does not record as an attach by the parent:
+ * shm_nattch, shm_lpid or shm_atime unchanged by it. */
 SC_CASE(fork_sets_lpid_and_atime_to_forking_parent, EXT_FORK_EXEC, SC_OBSERVED,
 	"Linux counts fork as an attach made by the parent: shm_lpid becomes "
 	"the forking parent's pid and shm_atime the time of the fork")
@@ -134,6 +139,8 @@ SC_CASE(fork_sets_lpid_and_atime_to_forking_parent, EXT_FORK_EXEC, SC_OBSERVED,
 	sc_actor_exit(&b);
 }
 
+/* Detects: an exit that does not detach: shm_nattch not dropping, shm_lpid
+ * not the exiting process, shm_dtime not the exit's time. */
 SC_CASE(exit_detaches_attachment, EXT_FORK_EXEC, SC_POSIX,
 	"A process that exits attached is detached by the exit: shm_nattch "
 	"drops, shm_lpid is its pid, shm_dtime the time of the exit")
@@ -158,7 +165,7 @@ SC_CASE(exit_detaches_attachment, EXT_FORK_EXEC, SC_POSIX,
 
 struct exec_arg {
 	int id;
-	int ready[2], hold[2];
+	struct sc_event ready, hold; /* raw bytes: they cross the exec */
 	char self[PATH_MAX];
 };
 
@@ -167,23 +174,23 @@ static void exec_child(void *p)
 	struct exec_arg *e = p;
 	sc_shm_at(e->id, NULL, 0);
 	char c = 'A';
-	if (write(e->ready[1], &c, 1) != 1)
+	if (write(e->ready.fd[1], &c, 1) != 1)
 		SC_FAIL("harness: write: %s", sc_errno_name(errno));
 	/* Exec only once the parent has seen the attachment counted. */
-	struct pollfd pfd = {.fd = e->hold[0], .events = POLLIN};
-	if (poll(&pfd, 1, SC_TIMEOUT_MS) != 1 || read(e->hold[0], &c, 1) != 1)
-		SC_FAIL("timed out waiting for the parent's go to exec");
+	sc_event_wait(&e->hold, 0, "the parent's go to exec");
 	/* Only these two survive the exec. */
-	SC_CHECK_OK(fcntl(e->ready[1], F_SETFD, 0));
-	SC_CHECK_OK(fcntl(e->hold[0], F_SETFD, 0));
+	SC_CHECK_OK(fcntl(e->ready.fd[1], F_SETFD, 0));
+	SC_CHECK_OK(fcntl(e->hold.fd[0], F_SETFD, 0));
 	char rfd[16], hfd[16];
-	snprintf(rfd, sizeof rfd, "%d", e->ready[1]);
-	snprintf(hfd, sizeof hfd, "%d", e->hold[0]);
+	snprintf(rfd, sizeof rfd, "%d", e->ready.fd[1]);
+	snprintf(hfd, sizeof hfd, "%d", e->hold.fd[0]);
 	char *argv[] = {e->self, PROBE_ARG, rfd, hfd, NULL};
 	execv(e->self, argv);
 	SC_FAIL("execv(%s): %s", e->self, sc_errno_name(errno));
 }
 
+/* Detects: an exec that keeps the attachment: shm_nattch not 0 while the new
+ * image runs, or shm_lpid or shm_dtime not set by the exec. */
 SC_CASE(exec_detaches_attachment, EXT_FORK_EXEC, SC_POSIX,
 	"exec detaches the process's attachments: while the new image runs, "
 	"shm_nattch is 0 and shm_lpid is the exec'ing process")
@@ -196,22 +203,18 @@ SC_CASE(exec_detaches_attachment, EXT_FORK_EXEC, SC_POSIX,
 			sc_errno_name(errno));
 	e.self[n] = '\0';
 	e.id = sc_shm_new(sc_page_size(), 0600);
-	SC_CHECK_OK(pipe2(e.ready, O_CLOEXEC));
-	SC_CHECK_OK(pipe2(e.hold, O_CLOEXEC));
+	sc_event_init(&e.ready);
+	sc_event_init(&e.hold);
 	pid_t pid = sc_spawn(exec_child, &e);
 	sc_shm_role(pid, "X, attaches then execs");
-	/* Our write end of ready stays open: the child's end of pipe is not
-	 * the signal, sc_shm_wait_byte watches the child itself. */
-	char c = sc_shm_wait_byte(e.ready[0], pid, "the child's attach");
+	char c = sc_event_wait(&e.ready, pid, "the child's attach");
 	SC_CHECK_EQ(c, 'A', "first byte from the child");
 	struct shmid_ds ds;
 	sc_shm_stat(e.id, &ds);
 	SC_CHECK_EQ(ds.shm_nattch, 1, "shm_nattch with the child attached");
 	time_t t0 = time(NULL);
-	if (write(e.hold[1], "g", 1) != 1)
-		SC_FAIL("harness: telling the child to exec: %s",
-			sc_errno_name(errno));
-	c = sc_shm_wait_byte(e.ready[0], pid, "the exec'd image to run");
+	sc_event_post(&e.hold);
+	c = sc_event_wait(&e.ready, pid, "the exec'd image to run");
 	time_t t1 = time(NULL);
 	SC_CHECK_EQ(c, 'R', "byte from the exec'd image");
 	sc_shm_stat(e.id, &ds);
@@ -219,20 +222,13 @@ SC_CASE(exec_detaches_attachment, EXT_FORK_EXEC, SC_POSIX,
 		    "shm_nattch while the exec'd image runs (not exited)");
 	SC_CHECK_PID(ds.shm_lpid, pid, "shm_lpid after the exec");
 	SC_CHECK_TIME(ds.shm_dtime, t0, t1, "shm_dtime after the exec");
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	SC_CHECK_OK(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT));
-	SC_CHECK(si.si_pid == 0,
+	SC_CHECK(!sc_ended(pid),
 		 "the exec'd process: expected it still running when shmid_ds "
 		 "was read, observed it had ended");
-	if (write(e.hold[1], "x", 1) != 1)
-		SC_FAIL("harness: releasing the exec'd image: %s",
-			sc_errno_name(errno));
+	sc_event_post(&e.hold);
 	sc_wait_ok(pid);
-	close(e.ready[0]);
-	close(e.ready[1]);
-	close(e.hold[0]);
-	close(e.hold[1]);
+	sc_event_close(&e.ready);
+	sc_event_close(&e.hold);
 }
 
 ATF_TP_ADD_TCS(tp)

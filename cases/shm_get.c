@@ -30,6 +30,9 @@ static int get_new(key_t key, size_t size, int flg)
 	return id;
 }
 
+/* Detects: IPC_PRIVATE that returns an existing segment, fails with EEXIST,
+ * or makes a segment with a key or creator other than IPC_PRIVATE and the
+ * caller. */
 SC_CASE(ipc_private_always_creates_new_segment, SHMGET, SC_POSIX,
 	"IPC_PRIVATE creates a new segment on every call, with or without "
 	"IPC_CREAT, and never fails with EEXIST")
@@ -57,6 +60,8 @@ SC_CASE(ipc_private_always_creates_new_segment, SHMGET, SC_POSIX,
 	}
 }
 
+/* Detects: IPC_CREAT|IPC_EXCL on a key in use that returns the segment (or
+ * fails otherwise) instead of EEXIST. */
 SC_CASE(creat_excl_on_existing_key_fails_eexist, SHMGET, SC_POSIX,
 	"IPC_CREAT|IPC_EXCL on a key that has a segment fails with EEXIST")
 {
@@ -68,6 +73,8 @@ SC_CASE(creat_excl_on_existing_key_fails_eexist, SHMGET, SC_POSIX,
 	SC_CHECK_SHMGET_ERRNO(key, 1, IPC_CREAT | IPC_EXCL, EEXIST);
 }
 
+/* Detects: shmget of an existing key, with or without IPC_CREAT, that fails
+ * or returns an id other than the segment's. */
 SC_CASE(creat_on_existing_key_opens_it, SHMGET, SC_POSIX,
 	"shmget of an existing key, with IPC_CREAT or without, returns the "
 	"existing segment's id")
@@ -83,6 +90,8 @@ SC_CASE(creat_on_existing_key_opens_it, SHMGET, SC_POSIX,
 		    "shmget(key, 0, 0) of an existing key: the id");
 }
 
+/* Detects: shmget of an unused key without IPC_CREAT that creates a segment
+ * or fails with another errno than ENOENT. */
 SC_CASE(missing_key_without_creat_fails_enoent, SHMGET, SC_POSIX,
 	"shmget of a key that has no segment, without IPC_CREAT, fails with "
 	"ENOENT and creates nothing")
@@ -116,6 +125,8 @@ SC_CASE(missing_key_without_creat_fails_enoent, SHMGET, SC_POSIX,
 	SC_FAIL("harness: 16 random keys all had segments of other users");
 }
 
+/* Detects: a new segment of size 0 created (or refused with another errno
+ * than EINVAL). */
 SC_CASE(size_zero_for_new_segment_fails_einval, SHMGET, SC_LINUX,
 	"Creating a segment of size 0 fails with EINVAL (Linux's SHMMIN is "
 	"1)")
@@ -123,6 +134,8 @@ SC_CASE(size_zero_for_new_segment_fails_einval, SHMGET, SC_LINUX,
 	SC_CHECK_SHMGET_ERRNO(IPC_PRIVATE, 0, IPC_CREAT | 0600, EINVAL);
 }
 
+/* Detects: a segment larger than SHMMAX created, or refused with another
+ * errno than EINVAL. */
 SC_CASE(size_above_shmmax_fails_einval, SHMGET, SC_POSIX,
 	"Creating a segment larger than SHMMAX fails with EINVAL")
 {
@@ -136,6 +149,8 @@ SC_CASE(size_above_shmmax_fails_einval, SHMGET, SC_POSIX,
 			      EINVAL);
 }
 
+/* Detects: shmget that opens an existing segment for more than its size
+ * (even within its last page), or refuses sizes up to it. */
 SC_CASE(size_above_existing_segment_fails_einval, SHMGET, SC_POSIX,
 	"shmget of an existing key with a size above the segment's size "
 	"fails with EINVAL, even within its last page; up to the size it "
@@ -154,6 +169,8 @@ SC_CASE(size_above_existing_segment_fails_einval, SHMGET, SC_POSIX,
 	SC_CHECK_SHMGET_ERRNO(key, 2 * page, IPC_CREAT | 0600, EINVAL);
 }
 
+/* Detects: a new segment that is not all zeros, such as one handed a removed
+ * segment's old contents. */
 SC_CASE(new_segment_is_zero_filled, SHMGET, SC_POSIX,
 	"A new segment reads as zeros, all of its pages, also after a "
 	"removed segment's memory was filled")
@@ -179,6 +196,7 @@ SC_CASE(new_segment_is_zero_filled, SHMGET, SC_POSIX,
 	sc_shm_dt(p);
 }
 
+/* Detects: shm_segsz rounded (to pages) or otherwise not the size asked for. */
 SC_CASE(segsz_is_size_requested, SHMGET, SC_POSIX,
 	"shm_segsz is the size asked for, not rounded to pages")
 {
@@ -202,6 +220,8 @@ static void touch(void *p)
 	*(volatile char *)p = 1;
 }
 
+/* Detects: an attach of a page+1-byte segment that is not two whole usable
+ * pages, or that maps a page more after them. */
 SC_CASE(attached_memory_is_whole_pages, SHMGET, SC_LINUX,
 	"A segment of page+1 bytes attaches as two whole pages, all usable, "
 	"and no more")
@@ -236,6 +256,8 @@ SC_CASE(attached_memory_is_whole_pages, SHMGET, SC_LINUX,
 		SC_CHECK_OK(munmap(at + 3 * page, rest));
 }
 
+/* Detects: a new segment's shm_perm.mode that is not the low nine bits of
+ * shmflg (IPC_CREAT or IPC_EXCL bits kept, bits lost). */
 SC_CASE(mode_is_low_nine_bits_of_shmflg, SHMGET, SC_POSIX,
 	"shm_perm.mode of a new segment is the low nine bits of shmflg, and "
 	"nothing of IPC_CREAT or IPC_EXCL")
@@ -261,6 +283,8 @@ SC_CASE(mode_is_low_nine_bits_of_shmflg, SHMGET, SC_POSIX,
 	}
 }
 
+/* Detects: a segment mode masked by the process's umask, as a file's would
+ * be. */
 SC_CASE(mode_is_not_masked_by_umask, SHMGET, SC_POSIX,
 	"Unlike a file's mode, a segment's mode is not masked by the umask")
 {

@@ -116,7 +116,7 @@ static void as_user(struct ctx *c, void (*fn)(struct ctx *c))
 	}
 	char who[128];
 	snprintf(who, sizeof who, "the child running as %s", c->u.name);
-	sc_shm_pass_up(&o, who);
+	sc_pass_up(&o, who);
 }
 
 /*
@@ -162,6 +162,8 @@ static void allowed_both(struct ctx *c)
 	attach_as(c, 0, 0);
 }
 
+/* Detects: permission for the owner decided by the group or other bits, not
+ * the owner bits. */
 SC_CASE(owner_class_uses_owner_bits, SHMGET, SC_POSIX,
 	"For the segment's owner only the owner bits count: mode 0066 "
 	"refuses the owner (EACCES) though group and other may; 0600 grants")
@@ -173,6 +175,8 @@ SC_CASE(owner_class_uses_owner_bits, SHMGET, SC_POSIX,
 	as_user(&c, allowed_both);
 }
 
+/* Detects: permission for a group member decided by the other or owner bits,
+ * not the group bits. */
 SC_CASE(group_class_uses_group_bits, SHMGET, SC_POSIX,
 	"For a member of the segment's group only the group bits count: mode "
 	"0606 refuses it (EACCES) though other may; 0060 grants")
@@ -184,6 +188,8 @@ SC_CASE(group_class_uses_group_bits, SHMGET, SC_POSIX,
 	as_user(&c, allowed_both);
 }
 
+/* Detects: permission for a user outside owner and group decided by the
+ * owner or group bits, not the other bits. */
 SC_CASE(other_class_uses_other_bits, SHMGET, SC_POSIX,
 	"For a user neither owner nor in the group only the other bits "
 	"count: mode 0660 refuses it (EACCES); 0006 grants")
@@ -204,6 +210,8 @@ static void shmget_write_only(struct ctx *c)
 		    "the id");
 }
 
+/* Detects: shmget of an existing key that grants mode bits shmflg asks for
+ * and the segment does not give (no EACCES). */
 SC_CASE(shmget_without_requested_permission_fails_eacces, SHMGET, SC_POSIX,
 	"shmget of an existing key fails with EACCES when the mode bits it "
 	"asks for (in shmflg) are not granted")
@@ -220,6 +228,8 @@ static void shmget_asks_nothing(struct ctx *c)
 	SC_CHECK_SHMAT_ERRNO(c->id, probe_addr(c), SHM_RDONLY, EACCES);
 }
 
+/* Detects: shmget with no mode bits refused for a mode-0000 segment, or the
+ * attach after it allowed. */
 SC_CASE(shmget_asking_no_mode_bits_is_not_refused, SHMGET, SC_POSIX,
 	"shmget with no mode bits in shmflg asks for no permission: it "
 	"returns the id of a mode-0000 segment; the attach is refused")
@@ -244,6 +254,8 @@ static void read_only_attach_reads(struct ctx *c)
 	sc_shm_dt(p);
 }
 
+/* Detects: a SHM_RDONLY attach of a read-only (0400) segment refused, or not
+ * showing its data. */
 SC_CASE(rdonly_attach_needs_only_read_permission, SHMAT, SC_POSIX,
 	"SHM_RDONLY attaches a segment the user may only read (mode 0400), "
 	"and reads its data")
@@ -258,6 +270,8 @@ static void rw_refused(struct ctx *c)
 	SC_CHECK_SHMAT_ERRNO(c->id, probe_addr(c), 0, EACCES);
 }
 
+/* Detects: a read-write attach without write permission allowed (or made
+ * read-only) instead of EACCES. */
 SC_CASE(rw_attach_without_write_permission_fails_eacces, SHMAT, SC_POSIX,
 	"A read-write attach of a segment the user may only read (mode 0400) "
 	"fails with EACCES")
@@ -272,6 +286,8 @@ static void ro_refused(struct ctx *c)
 	SC_CHECK_SHMAT_ERRNO(c->id, probe_addr(c), SHM_RDONLY, EACCES);
 }
 
+/* Detects: a SHM_RDONLY attach without read permission (mode 0200) allowed
+ * instead of EACCES. */
 SC_CASE(rdonly_attach_without_read_permission_fails_eacces, SHMAT, SC_POSIX,
 	"SHM_RDONLY of a segment the user may only write (mode 0200) fails "
 	"with EACCES")
@@ -287,6 +303,8 @@ static void stat_refused(struct ctx *c)
 	SC_CHECK_ERRNO(shmctl(c->id, IPC_STAT, &ds), EACCES);
 }
 
+/* Detects: IPC_STAT allowed to the owner of a segment without read
+ * permission (mode 0200). */
 SC_CASE(ipc_stat_without_read_permission_fails_eacces, SHMCTL, SC_POSIX,
 	"IPC_STAT needs read permission: the owner of a mode-0200 segment "
 	"gets EACCES")
@@ -306,6 +324,8 @@ static void set_refused(struct ctx *c)
 	SC_CHECK_ERRNO(shmctl(c->id, IPC_SET, &ds), EPERM);
 }
 
+/* Detects: IPC_SET by a user who is neither owner nor creator allowed (or
+ * silently ignored), or failing with another errno than EPERM. */
 SC_CASE(ipc_set_by_non_owner_fails_eperm, SHMCTL, SC_POSIX,
 	"IPC_SET by a user who is neither owner nor creator fails with "
 	"EPERM, even with every mode bit granted (0666)")
@@ -324,6 +344,8 @@ static void rmid_refused(struct ctx *c)
 	SC_CHECK_ERRNO(shmctl(c->id, IPC_RMID, NULL), EPERM);
 }
 
+/* Detects: IPC_RMID by a user who is neither owner nor creator allowed, or
+ * the segment gone after the refusal. */
 SC_CASE(ipc_rmid_by_non_owner_fails_eperm, SHMCTL, SC_POSIX,
 	"IPC_RMID by a user who is neither owner nor creator fails with "
 	"EPERM, even with every mode bit granted (0666)")
@@ -346,6 +368,8 @@ static void set_mode_0640(struct ctx *c)
 	SC_CHECK_OK(shmctl(c->id, IPC_SET, &ds));
 }
 
+/* Detects: IPC_SET refused to the owner of a segment someone else created,
+ * or not applied. */
 SC_CASE(ipc_set_by_owner_not_creator_succeeds, SHMCTL, SC_POSIX,
 	"The owner (shm_perm.uid) may IPC_SET a segment someone else created")
 {
@@ -366,6 +390,8 @@ static void rmid_ok(struct ctx *c)
 	SC_CHECK_OK(shmctl(c->id, IPC_RMID, NULL));
 }
 
+/* Detects: IPC_RMID refused to the owner of a segment someone else created,
+ * or leaving the segment in place. */
 SC_CASE(ipc_rmid_by_owner_not_creator_succeeds, SHMCTL, SC_POSIX,
 	"The owner (shm_perm.uid) may IPC_RMID a segment someone else "
 	"created")
@@ -403,8 +429,8 @@ static void setup_created_by_user(struct ctx *c)
 	struct run_arg r = {c, create_as_user};
 	pid_t pid = sc_spawn(unprivileged_child, &r);
 	struct sc_outcome o = sc_wait(pid, SC_TIMEOUT_MS);
-	sc_shm_pass_up(&o, "the child creating a segment as the user");
-	sc_chan_recv(&created, &c->id, sizeof c->id,
+	sc_pass_up(&o, "the child creating a segment as the user");
+	sc_chan_recv(&created, pid, &c->id, sizeof c->id,
 		     "the id of the segment the user created");
 	sc_chan_close(&created);
 	sc_shm_track(c->id, IPC_PRIVATE, pid);
@@ -427,6 +453,8 @@ static void set_by_creator(struct ctx *c)
 	SC_CHECK_OK(shmctl(c->id, IPC_SET, &ds));
 }
 
+/* Detects: IPC_SET refused to a segment's creator once it gave the segment
+ * to another owner, or not applied. */
 SC_CASE(ipc_set_by_creator_not_owner_succeeds, SHMCTL, SC_POSIX,
 	"The creator (shm_perm.cuid) may IPC_SET its segment after giving it "
 	"to another owner, whatever the mode")
@@ -442,6 +470,8 @@ SC_CASE(ipc_set_by_creator_not_owner_succeeds, SHMCTL, SC_POSIX,
 		 (unsigned)ds.shm_perm.mode);
 }
 
+/* Detects: IPC_RMID refused to a segment's creator once it gave the segment
+ * to another owner, or leaving it in place. */
 SC_CASE(ipc_rmid_by_creator_not_owner_succeeds, SHMCTL, SC_POSIX,
 	"The creator (shm_perm.cuid) may IPC_RMID its segment after giving "
 	"it to another owner, whatever the mode")
@@ -454,6 +484,8 @@ SC_CASE(ipc_rmid_by_creator_not_owner_succeeds, SHMCTL, SC_POSIX,
 		 "observed it still there");
 }
 
+/* Detects: CAP_IPC_OWNER and CAP_SYS_ADMIN that do not let a process attach
+ * another user's mode-0000 segment, IPC_SET or IPC_RMID it. */
 SC_CASE(privileged_process_bypasses_mode_and_ownership, SHMCTL, SC_LINUX,
 	"A process with CAP_IPC_OWNER and CAP_SYS_ADMIN attaches a mode-0000 "
 	"segment of another user, and may IPC_SET and IPC_RMID it")
@@ -483,6 +515,8 @@ static void oversize_shmget(struct ctx *c)
 	SC_CHECK_SHMGET_ERRNO(c->key, c->size + 1, 0600, EINVAL);
 }
 
+/* Detects: a permission check made before the size check (EACCES for an
+ * oversized request on a mode-0000 segment). */
 SC_CASE(shmget_size_check_precedes_permission_check, SHMGET, SC_OBSERVED,
 	"shmget asking a mode-0000 segment for more than its size fails "
 	"with EINVAL, not EACCES: the size is checked first")
@@ -498,6 +532,8 @@ static void misaligned_shmat(struct ctx *c)
 	SC_CHECK_SHMAT_ERRNO(c->id, at + 1, 0, EINVAL);
 }
 
+/* Detects: a permission check made before the address check (EACCES for a
+ * misaligned shmat of a mode-0000 segment). */
 SC_CASE(shmat_address_check_precedes_permission_check, SHMAT, SC_OBSERVED,
 	"shmat of a mode-0000 segment at a misaligned address fails with "
 	"EINVAL, not EACCES: the address is checked first")

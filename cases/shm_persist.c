@@ -69,6 +69,8 @@ static void check_gone(pid_t pid, const char *role)
 		 role, (int)pid);
 }
 
+/* Detects: a segment or its data lost when its creator or its last attacher
+ * exits (not found by key, other id, data changed). */
 SC_CASE(segment_and_data_outlive_every_process, SHM_PERSIST, SC_POSIX,
 	"A segment and its data outlive the creator and every attacher: "
 	"after all have exited, a new process finds it by key, data intact")
@@ -118,6 +120,8 @@ SC_CASE(segment_and_data_outlive_every_process, SHM_PERSIST, SC_POSIX,
 	sc_actor_exit(&f);
 }
 
+/* Detects: a segment removed when its creator exits without ever attaching
+ * it. */
 SC_CASE(segment_outlives_creator_that_never_attached, SHM_PERSIST, SC_POSIX,
 	"A segment its creator never attached outlives the creator: a new "
 	"process finds it by key")

@@ -106,7 +106,7 @@ SC_CASE(write_through_mapping_to_full_tmpfs_raises_sigbus, EXT_LIMITS,
 		    "si_code of the SIGBUS (BUS_ADRERR: no memory for that "
 		    "page)");
 	unsigned char *p;
-	sc_chan_recv(&t.where, &p, sizeof p, "the child's mapping address");
+	sc_chan_recv(&t.where, 0, &p, sizeof p, "the child's mapping address");
 	sc_chan_close(&t.where);
 	/* Not before the tmpfs could be full, and not after it must be. */
 	size_t at =

@@ -5,8 +5,14 @@
  * file system the user names).  Checks use the SC_CHECK_* macros: a failed
  * check ends the case with a one-line reason "CLAIM-ID [class] ...: expected
  * X, observed Y" and writes the lesson (tutorial's words, precise statement,
- * erratum) to stderr.  Checks work the same in forked children: the child
- * sends its failure to the parent, which fails the case with it.
+ * erratum) to stderr, with the same failure as data beside it: one line
+ * "shmconform-check: {json}" (a skip: "shmconform-skip: {json}"; see
+ * reports/FORMAT.md, "Check records").  Checks work the same in forked
+ * children: the child sends its failure to the parent, which fails the case
+ * with it.  Every wait on another process is sc_await (or sc_event_wait,
+ * sc_chan_recv, sc_wait_ok built on it): a child that ends first ends the
+ * case at once with the child's own verdict, never with a timeout.
+ * Register every case with SC_ADD: the build checks (cases/check_cases.py).
  */
 #ifndef SC_H
 #define SC_H
@@ -229,37 +235,70 @@ pid_t sc_spawn(void (*fn)(void *), void *arg);
 pid_t sc_spawn_crashing(void (*fn)(void *), void *arg);
 /* Wait for a spawned child, at most timeout_ms; kill it (SIGKILL) after. */
 struct sc_outcome sc_wait(pid_t pid, int timeout_ms);
+/* Has the process pid ended?  (Not reaped: sc_wait still gets a child's
+ * verdict.)  For a child of this process, and by /proc for others. */
+bool sc_ended(pid_t pid);
+/* A child's outcome becomes the case's: its failure or skip passes up as
+ * it is; anything but a clean exit fails "who <outcome>". */
+#define sc_pass_up(o, who) sc_pass_up_at(SC_FILE, __LINE__, o, who)
+void sc_pass_up_at(const char *file, int line, const struct sc_outcome *o,
+		   const char *who);
 /* Wait; fail the case if the child did not exit 0 (passing on its
  * failure or skip). */
-void sc_wait_ok(pid_t pid);
+#define sc_wait_ok(pid) sc_wait_ok_at(SC_FILE, __LINE__, pid)
+void sc_wait_ok_at(const char *file, int line, pid_t pid);
 /* Run fn in a child and wait for it to exit 0 (failures pass up). */
-void sc_run(void (*fn)(void *), void *arg);
+#define sc_run(fn, arg) sc_run_at(SC_FILE, __LINE__, fn, arg)
+void sc_run_at(const char *file, int line, void (*fn)(void *), void *arg);
 /* Run fn in a crashing child; it must die by signo.  what names the access.
  * Returns the outcome (fault_code, fault_addr) for further checks. */
-struct sc_outcome sc_expect_signal(void (*fn)(void *), void *arg, int signo,
-				   const char *what);
+#define sc_expect_signal(fn, arg, signo, what)                                 \
+	sc_expect_signal_at(SC_FILE, __LINE__, fn, arg, signo, what)
+struct sc_outcome sc_expect_signal_at(const char *file, int line,
+				      void (*fn)(void *), void *arg, int signo,
+				      const char *what);
 /* Are we in a child spawned by the harness? */
 bool sc_in_child(void);
 
-/* ---- synchronisation (pipes: never the shared memory under test) ------- */
+/* ---- waiting for another process (pipes: never the memory under test) -- */
 
-/* An event one process posts and another waits for; bounded wait. */
+/*
+ * The one wait: until fd is readable or the process pid ends, whichever
+ * comes first.  If pid ends first, its verdict is the case's at once (its
+ * failure or skip passes up; a clean exit fails "... ended without it"),
+ * never a timeout.  Bounded: after SC_TIMEOUT_MS the case fails "timed
+ * out ... waiting for what".  pid is the process that makes fd readable
+ * (the child that posts); 0 when there is none to watch: a child waiting
+ * for the case's process, which kills it if it fails.
+ */
+#define sc_await(fd, pid, what) sc_await_at(SC_FILE, __LINE__, fd, pid, what)
+void sc_await_at(const char *file, int line, int fd, pid_t pid,
+		 const char *what);
+
+/* An event one process posts and another waits for (sc_await). */
 struct sc_event {
 	int fd[2];
 };
 void sc_event_init(struct sc_event *ev);
 void sc_event_post(struct sc_event *ev);
-/* Fails the case with "timed out waiting for what" after timeout_ms. */
-void sc_event_wait(struct sc_event *ev, const char *what);
+/* Returns the byte posted (sc_event_post sends 1; a process that writes
+ * fd[1] itself, as an exec'd image does, may send another). */
+#define sc_event_wait(ev, poster, what)                                        \
+	sc_event_wait_at(SC_FILE, __LINE__, ev, poster, what)
+char sc_event_wait_at(const char *file, int line, struct sc_event *ev,
+		      pid_t poster, const char *what);
 void sc_event_close(struct sc_event *ev);
 
-/* Send / receive a small value between processes (a pipe, bounded wait). */
+/* Send / receive a small value between processes (a pipe, sc_await). */
 struct sc_chan {
 	int fd[2];
 };
 void sc_chan_init(struct sc_chan *ch);
 void sc_chan_send(struct sc_chan *ch, const void *buf, size_t len);
-void sc_chan_recv(struct sc_chan *ch, void *buf, size_t len, const char *what);
+#define sc_chan_recv(ch, sender, buf, len, what)                               \
+	sc_chan_recv_at(SC_FILE, __LINE__, ch, sender, buf, len, what)
+void sc_chan_recv_at(const char *file, int line, struct sc_chan *ch,
+		     pid_t sender, void *buf, size_t len, const char *what);
 void sc_chan_close(struct sc_chan *ch);
 
 /* ---- temporary files and names (all cleaned up, also on failure) ------- */

@@ -144,16 +144,195 @@ static void sc_reason(char *buf, size_t len, const char *msg)
 		 sc_class_name(sc_st.cls), where, msg);
 }
 
+/* ---- records: each failed check and each skip as one JSON line ---------- */
+
+/* A record: at most 5 long values (fs_dir, check, expected, observed,
+ * reason) of SC_JSON_VALUE_MAX bytes each, and short ones. */
+#define SC_JSON_VALUE_MAX 1500
+struct sc_json {
+	char buf[12288];
+	size_t len;
+	bool first;
+};
+
+static void sc_json_raw(struct sc_json *j, const char *s)
+{
+	size_t n = strlen(s);
+	if (j->len + n < sizeof j->buf) {
+		memcpy(j->buf + j->len, s, n);
+		j->len += n;
+	}
+}
+
+/* "key": "value" (JSON-escaped; NULL is null), with its comma. */
+static void sc_json_str(struct sc_json *j, const char *key, const char *val)
+{
+	char esc[8];
+	sc_json_raw(j, j->first ? "\"" : ", \"");
+	j->first = false;
+	sc_json_raw(j, key);
+	sc_json_raw(j, "\": ");
+	if (!val) {
+		sc_json_raw(j, "null");
+		return;
+	}
+	sc_json_raw(j, "\"");
+	/* Each value is bounded (cut between characters, not inside one), so
+	 * that every record fits the buffer whole. */
+	size_t end = j->len + SC_JSON_VALUE_MAX;
+	for (const unsigned char *c = (const unsigned char *)val;
+	     *c && (j->len < end || (*c & 0xC0) == 0x80); c++) {
+		if (*c == '"' || *c == '\\')
+			snprintf(esc, sizeof esc, "\\%c", *c);
+		else if (*c == '\n')
+			snprintf(esc, sizeof esc, "\\n");
+		else if (*c == '\t')
+			snprintf(esc, sizeof esc, "\\t");
+		else if (*c < 0x20 || *c == 0x7f)
+			snprintf(esc, sizeof esc, "\\u%04x", *c);
+		else
+			snprintf(esc, sizeof esc, "%c", *c);
+		sc_json_raw(j, esc);
+	}
+	sc_json_raw(j, "\"");
+}
+
+static void sc_json_int(struct sc_json *j, const char *key, long long val)
+{
+	char num[32];
+	snprintf(num, sizeof num, "%lld", val);
+	sc_json_raw(j, ", \"");
+	sc_json_raw(j, key);
+	sc_json_raw(j, "\": ");
+	sc_json_raw(j, num);
+}
+
+/* Begin a record: "shmconform-check: {" with the case and file system. */
+static void sc_json_begin(struct sc_json *j, const char *tag)
+{
+	j->len = 0;
+	j->first = true;
+	sc_json_raw(j, tag);
+	sc_json_raw(j, ": {");
+	sc_json_str(j, "case", sc_st.case_name);
+	sc_json_str(j, "fs_type", sc_st.fs ? sc_st.fs->type : NULL);
+	sc_json_str(j, "fs_dir", sc_st.fs ? sc_st.fs->dir : NULL);
+}
+
+/* End it and write it as one line with one write(2): the lines of
+ * processes sharing stderr do not interleave. */
+static void sc_json_end(struct sc_json *j)
+{
+	sc_json_raw(j, "}\n");
+	fflush(stderr);
+	if (write(STDERR_FILENO, j->buf, j->len) < 0) {
+		/* stderr gone: the human text is lost too */
+	}
+}
+
+static const char *sc_errno_or_null(int err)
+{
+	return err ? sc_errno_name(err) : NULL;
+}
+
+static const char *sc_signal_or_null(int sig)
+{
+	return sig ? sc_signal_name(sig) : NULL;
+}
+
+static void sc_write_check_record(const char *file, int line,
+				  const struct sc_check *c, const char *reason)
+{
+	static struct sc_json j; /* 12 KiB: not on a child's small stack */
+	sc_json_begin(&j, "shmconform-check");
+	sc_json_str(&j, "claim", sc_claims[sc_st.claim].id);
+	sc_json_str(&j, "class", sc_class_name(sc_st.cls));
+	sc_json_str(&j, "check", c->check);
+	sc_json_str(&j, "expected", c->expected);
+	sc_json_str(&j, "observed", c->observed);
+	/* Each name is copied into the line before the next is made (they
+	 * may share a buffer). */
+	sc_json_str(&j, "errno_expected", sc_errno_or_null(c->errno_expected));
+	sc_json_str(&j, "errno_observed", sc_errno_or_null(c->errno_observed));
+	sc_json_str(&j, "signal_expected",
+		    sc_signal_or_null(c->signal_expected));
+	sc_json_str(&j, "signal_observed",
+		    sc_signal_or_null(c->signal_observed));
+	sc_json_str(&j, "file", file);
+	sc_json_int(&j, "line", line);
+	sc_json_str(&j, "reason", reason);
+	sc_json_end(&j);
+}
+
+static void sc_write_skip_record(const char *reason)
+{
+	static struct sc_json j;
+	sc_json_begin(&j, "shmconform-skip");
+	sc_json_str(&j, "reason", reason);
+	sc_json_end(&j);
+}
+
+/* The errno of "failure with ENAME" in a value's words; 0 if none. */
+static int sc_errno_in(const char *words)
+{
+	const char *f = strstr(words, "failure with E");
+	if (!f)
+		return 0;
+	f += strlen("failure with ");
+	size_t n = strspn(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+	for (int err = 1; err < 4096; err++) {
+		const char *name = strerrorname_np(err);
+		if (name && strlen(name) == n && strncmp(name, f, n) == 0)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * A free-form check (SC_CHECK, SC_FAIL) says what it compared in words;
+ * the project's convention "WHAT: expected E, observed O" is split into
+ * the record's fields (and "failure with ENAME" in them into the errno
+ * names).  A message that does not follow it is the check's words whole,
+ * with expected and observed unknown (null).
+ */
+static void sc_split_message(const char *msg, struct sc_check *c, char *buf,
+			     size_t len)
+{
+	snprintf(buf, len, "%s", msg);
+	c->check = buf;
+	char *e = strstr(buf, ": expected ");
+	if (!e)
+		return;
+	char *o = strstr(e, ", observed ");
+	if (!o)
+		return;
+	*e = '\0';
+	*o = '\0';
+	c->expected = e + strlen(": expected ");
+	c->observed = o + strlen(", observed ");
+	c->errno_expected = sc_errno_in(c->expected);
+	c->errno_observed = sc_errno_in(c->observed);
+}
+
 void sc_fail_reason(const char *reason)
 {
-	/* A failure already phrased (a child's, passed up): no new lesson. */
+	/* A failure already phrased (a child's, passed up): no new lesson,
+	 * no new record (the child wrote both). */
 	if (sc_st.in_child)
 		sc_child_report(SC_REC_FAIL, reason);
 	sc_expect_on_failure(reason); /* known here: atf_tc_expect_fail */
 	atf_tc_fail("%s", reason);
 }
 
-void sc_fail(const char *file, int line, const char *fmt, ...)
+void sc_skip_reason(const char *reason)
+{
+	if (sc_st.in_child)
+		sc_child_report(SC_REC_SKIP, reason);
+	atf_tc_skip("%s", reason);
+}
+
+void sc_fail_check(const char *file, int line, const struct sc_check *c,
+		   const char *fmt, ...)
 {
 	char msg[900];
 	va_list ap;
@@ -165,8 +344,30 @@ void sc_fail(const char *file, int line, const char *fmt, ...)
 		atf_tc_fail("%s:%d: %s", file, line, msg);
 	char reason[1300];
 	sc_reason(reason, sizeof reason, msg);
+	struct sc_check split = {0};
+	char words[900];
+	if (!c) {
+		sc_split_message(msg, &split, words, sizeof words);
+		c = &split;
+	}
+	sc_write_check_record(file, line, c, reason);
 	sc_fail_reason(reason);
-	abort(); /* not reached: atf_tc_fail exits */
+}
+
+void sc_fail_compared(const char *file, int line, const struct sc_check *c)
+{
+	sc_fail_check(file, line, c, "%s: expected %s, observed %s", c->check,
+		      c->expected, c->observed);
+}
+
+void sc_fail(const char *file, int line, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sc_fail_check(file, line, NULL, "%s", msg);
 }
 
 void sc_skip(const char *fmt, ...)
@@ -176,48 +377,105 @@ void sc_skip(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (sc_st.in_child)
-		sc_child_report(SC_REC_SKIP, msg);
-	atf_tc_skip("%s", msg);
+	if (sc_st.begun)
+		sc_write_skip_record(msg);
+	sc_skip_reason(msg);
+}
+
+/* What a child's end says, as a check's fields (observed: its outcome). */
+static struct sc_check sc_outcome_check(const struct sc_outcome *o,
+					const char *who, int signo,
+					char *expected, size_t len)
+{
+	snprintf(expected, len, "killed by %s", sc_signal_name(signo));
+	struct sc_check c = {.check = who,
+			     .expected = signo ? expected : "exit status 0",
+			     .observed = sc_outcome_str(o),
+			     .signal_expected = signo,
+			     .signal_observed = o->timed_out ? 0 : o->signo};
+	return c;
+}
+
+static void sc_record_outcome(const char *file, int line,
+			      const struct sc_outcome *o, const char *who,
+			      int signo, const char *reason)
+{
+	char expected[64];
+	struct sc_check c =
+	    sc_outcome_check(o, who, signo, expected, sizeof expected);
+	sc_write_check_record(file, line, &c, reason);
+}
+
+void sc_fail_outcome(const char *file, int line, const struct sc_outcome *o,
+		     const char *who, int signo)
+{
+	char expected[64], observed[1500];
+	struct sc_check c =
+	    sc_outcome_check(o, who, signo, expected, sizeof expected);
+	snprintf(observed, sizeof observed, "%s", c.observed);
+	c.observed = observed;
+	if (signo)
+		sc_fail_check(file, line, &c,
+			      "%s: expected the process to be killed by %s, "
+			      "observed that it %s",
+			      who, sc_signal_name(signo), observed);
+	sc_fail_check(file, line, &c, "%s %s", who, observed);
 }
 
 void sc_check_eq(const char *file, int line, long long observed,
 		 long long expected, const char *what)
 {
-	if (observed != expected)
-		sc_fail(file, line, "%s: expected %lld, observed %lld", what,
-			expected, observed);
+	if (observed == expected)
+		return;
+	char e[32], o[32];
+	snprintf(e, sizeof e, "%lld", expected);
+	snprintf(o, sizeof o, "%lld", observed);
+	struct sc_check c = {.check = what, .expected = e, .observed = o};
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_check_ptr_eq(const char *file, int line, const void *observed,
 		     const void *expected, const char *what)
 {
-	if (observed != expected)
-		sc_fail(file, line, "%s: expected %p, observed %p", what,
-			expected, observed);
+	if (observed == expected)
+		return;
+	char e[32], o[32];
+	snprintf(e, sizeof e, "%p", expected);
+	snprintf(o, sizeof o, "%p", observed);
+	struct sc_check c = {.check = what, .expected = e, .observed = o};
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_fail_errno(const char *file, int line, const char *call, int err)
 {
-	sc_fail(file, line,
-		"%s: expected success, observed failure with %s (%s)", call,
-		sc_errno_name(err), strerror(err));
+	char o[96];
+	snprintf(o, sizeof o, "failure with %s (%s)", sc_errno_name(err),
+		 strerror(err));
+	struct sc_check c = {.check = call,
+			     .expected = "success",
+			     .observed = o,
+			     .errno_observed = err};
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_check_errno(const char *file, int line, const char *call, bool failed,
 		    int observed, int expected)
 {
+	if (failed && observed == expected)
+		return;
+	char e[64], o[96];
+	snprintf(e, sizeof e, "failure with %s", sc_errno_name(expected));
 	if (!failed)
-		sc_fail(file, line,
-			"%s: expected failure with %s, observed success", call,
-			sc_errno_name(expected));
-	if (observed != expected)
-		sc_fail(
-		    file, line,
-		    "%s: expected failure with %s, observed failure with %s "
-		    "(%s)",
-		    call, sc_errno_name(expected), sc_errno_name(observed),
-		    strerror(observed));
+		snprintf(o, sizeof o, "success");
+	else
+		snprintf(o, sizeof o, "failure with %s (%s)",
+			 sc_errno_name(observed), strerror(observed));
+	struct sc_check c = {.check = call,
+			     .expected = e,
+			     .observed = o,
+			     .errno_expected = expected,
+			     .errno_observed = failed ? observed : 0};
+	sc_fail_compared(file, line, &c);
 }
 
 void sc_check_map_errno(const char *file, int line, const char *call,
@@ -229,10 +487,14 @@ void sc_check_map_errno(const char *file, int line, const char *call,
 	int saved = errno;
 	if (p != MAP_FAILED) {
 		munmap(p, len ? len : sc_page_size());
-		sc_fail(file, line,
-			"%s: expected MAP_FAILED with %s, observed success "
-			"(mapped at %p)",
-			call, sc_errno_name(err), p);
+		char e[64], o[64];
+		snprintf(e, sizeof e, "MAP_FAILED with %s", sc_errno_name(err));
+		snprintf(o, sizeof o, "success (mapped at %p)", p);
+		struct sc_check c = {.check = call,
+				     .expected = e,
+				     .observed = o,
+				     .errno_expected = err};
+		sc_fail_compared(file, line, &c);
 	}
 	sc_check_errno(file, line, call, true, saved, err);
 }
@@ -277,6 +539,9 @@ void sc_run_per_fs(void (*body)(const struct sc_fs *fs))
 				 "with %s",
 				 dir, sc_errno_name(errno));
 			verdict = "skip";
+			sc_st.fs = &fs; /* its record names it */
+			sc_write_skip_record(detail);
+			sc_st.fs = NULL;
 		} else {
 			fs.type = sc_fs_type_name((unsigned long)sfs.f_type);
 			struct sc_fs_body_arg arg = {body, &fs};
@@ -293,12 +558,15 @@ void sc_run_per_fs(void (*body)(const struct sc_fs *fs))
 				detail[0] = '\0';
 			} else {
 				verdict = "fail";
-				snprintf(
-				    detail, sizeof detail,
-				    "%s [%s] on %s %s: the case's child %s",
-				    sc_claims[sc_st.claim].id,
-				    sc_class_name(sc_st.cls), fs.type, dir,
-				    sc_outcome_str(&o));
+				sc_st.fs = &fs;
+				sc_reason(detail, sizeof detail,
+					  "the case's child ");
+				strncat(detail, sc_outcome_str(&o),
+					sizeof detail - strlen(detail) - 1);
+				sc_record_outcome(SC_FILE, __LINE__, &o,
+						  "the case's child", 0,
+						  detail);
+				sc_st.fs = NULL;
 			}
 		}
 		printf("shmconform-fs:\t%s\t%s\t%s\t%s\n", verdict, fs.type,
@@ -324,9 +592,14 @@ void sc_run_per_fs(void (*body)(const struct sc_fs *fs))
 	if (failed)
 		sc_fail_reason(reasons);
 	if (!passed) {
-		if (skipped)
-			sc_skip("no file system could run this case: %s",
-				skips);
+		/* Each file system's skip has its record already. */
+		if (skipped) {
+			char why[sizeof skips + 64];
+			snprintf(why, sizeof why,
+				 "no file system could run this case: %s",
+				 skips);
+			sc_skip_reason(why);
+		}
 		sc_skip("the fs variable names no file system");
 	}
 }

@@ -6,7 +6,10 @@
  * its pid; every item is written there before or as it is created.  The
  * ledger is undone at the end of the body (also on failure: atexit), by the
  * case's cleanup routine (after a timeout), and by the sweep of a later run
- * (after a kill) once the owning process is gone.
+ * (after a kill) once the owning process is gone.  The state directory
+ * itself is created on first use and never removed by a run: a case that
+ * removed it while another was about to open its ledger there made that
+ * other case fail (ENOENT).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -55,17 +58,14 @@ bool sc_ledger_try_add(const char *kind, const char *what)
 {
 	char line[PATH_MAX + 64];
 	int n = snprintf(line, sizeof line, "%s %s\n", kind, what);
-	int fd = -1;
-	/* An empty state directory is removed at the end of each case, so
-	 * another run may remove it between our mkdir and open: retry. */
-	for (int i = 0; i < 100 && fd < 0; i++) {
-		if (mkdir(sc_state_dir(), 01777) == 0)
-			chmod(sc_state_dir(), 01777);
-		fd = open(sc_ledger_path(),
-			  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != ENOENT)
-			break;
-	}
+	/* The state directory is shared by every run and never removed by
+	 * one (only its own ledger is): once it exists, nothing can take it
+	 * away between this mkdir and the open, so there is nothing to retry.
+	 */
+	if (mkdir(sc_state_dir(), 01777) == 0)
+		chmod(sc_state_dir(), 01777);
+	int fd = open(sc_ledger_path(),
+		      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return false;
 	struct stat sb;
@@ -100,10 +100,10 @@ void sc_ledger_release(void)
 	if (!sc_ledger[0])
 		return;
 	sc_ledger_process(sc_ledger);
-	/* Nothing left for a cleanup routine to do; and leave no state
-	 * directory behind once no run uses it (fails while one does). */
+	/* Nothing left for a cleanup routine to do.  The state directory
+	 * stays, like /tmp itself: removing it when it looks empty raced a
+	 * concurrent case between its mkdir and its open (ENOENT). */
 	unlink("shmconform.ledger");
-	rmdir(sc_state_dir());
 }
 
 /* ---- temporary files --------------------------------------------------- */

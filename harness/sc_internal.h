@@ -32,11 +32,40 @@ struct sc_state {
 };
 extern struct sc_state sc_st;
 
-/* Fail with a reason already phrased (a child's), without a new lesson. */
+/* Fail / skip with a reason already phrased (a child's, passed up):
+ * no new lesson, no new record. */
 void sc_fail_reason(const char *reason) __attribute__((noreturn));
-/* Wait until fd is readable, at most SC_TIMEOUT_MS; fails the case with
- * "timed out ... waiting for what" after that. */
-void sc_wait_readable(int fd, const char *what);
+void sc_skip_reason(const char *reason) __attribute__((noreturn));
+
+/* What a failed check compared, for its record (reports/FORMAT.md, "Check
+ * records").  NULL / 0: not known or not relevant. */
+struct sc_check {
+	const char *check; /* the check's words: "shm_nattch after fork" */
+	const char *expected, *observed;
+	int errno_expected, errno_observed;
+	int signal_expected, signal_observed;
+};
+/* Fail: the lesson on stderr, the record beside it, the one-line reason.
+ * c NULL: split from the message ("WHAT: expected E, observed O"). */
+void sc_fail_check(const char *file, int line, const struct sc_check *c,
+		   const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 4, 5)));
+/* Fail with "CHECK: expected E, observed O" from c's own fields. */
+void sc_fail_compared(const char *file, int line, const struct sc_check *c)
+    __attribute__((noreturn));
+/* Fail because a child ended as o says: "who <outcome>", or if signo is
+ * not 0, "who: expected the process to be killed by signo, ...". */
+void sc_fail_outcome(const char *file, int line, const struct sc_outcome *o,
+		     const char *who, int signo) __attribute__((noreturn));
+
+/* The one wait, without passing a verdict up: true when fd is readable
+ * (or at its end), false when pid ended first; fails the case after
+ * SC_TIMEOUT_MS (naming file and line, the wait's).  pid 0: fd alone. */
+bool sc_await_either(const char *file, int line, int fd, pid_t pid,
+		     const char *what);
+/* State letter and start time of process pid from /proc/PID/stat; false
+ * if there is no such process (or no /proc). */
+bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start);
 /* Kill and reap every child this process spawned (at the end of a case). */
 void sc_kill_children(void);
 /* Remove everything in this case's ledger; delete the ledger. */

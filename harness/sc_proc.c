@@ -212,38 +212,61 @@ const char *sc_outcome_str(const struct sc_outcome *o)
 	return buf;
 }
 
-void sc_wait_ok(pid_t pid)
+/* The child's own verdict, if it gave one, becomes the case's. */
+static void sc_take_verdict(const struct sc_outcome *o)
+{
+	if (o->failed)
+		sc_fail_reason(o->msg);
+	if (o->skipped)
+		sc_skip_reason(o->msg);
+}
+
+void sc_pass_up_at(const char *file, int line, const struct sc_outcome *o,
+		   const char *who)
+{
+	sc_take_verdict(o);
+	if (!o->exited || o->status != 0)
+		sc_fail_outcome(file, line, o, who, 0);
+}
+
+void sc_wait_ok_at(const char *file, int line, pid_t pid)
 {
 	struct sc_outcome o = sc_wait(pid, SC_TIMEOUT_MS);
-	if (o.failed)
-		sc_fail_reason(o.msg);
-	if (o.skipped)
-		sc_skip("%s", o.msg);
-	if (!o.exited || o.status != 0)
-		SC_FAIL(
-		    "a child process was expected to finish its part; it %s",
-		    sc_outcome_str(&o));
+	sc_pass_up_at(file, line, &o,
+		      "a child process was expected to finish its part; it");
 }
 
-void sc_run(void (*fn)(void *), void *arg)
+void sc_run_at(const char *file, int line, void (*fn)(void *), void *arg)
 {
-	sc_wait_ok(sc_spawn(fn, arg));
+	sc_wait_ok_at(file, line, sc_spawn(fn, arg));
 }
 
-struct sc_outcome sc_expect_signal(void (*fn)(void *), void *arg, int signo,
-				   const char *what)
+struct sc_outcome sc_expect_signal_at(const char *file, int line,
+				      void (*fn)(void *), void *arg, int signo,
+				      const char *what)
 {
 	struct sc_outcome o =
 	    sc_wait(sc_spawn_crashing(fn, arg), SC_TIMEOUT_MS);
-	if (o.failed)
-		sc_fail_reason(o.msg);
-	if (o.skipped)
-		sc_skip("%s", o.msg);
+	sc_take_verdict(&o);
 	if (o.signo != signo)
-		SC_FAIL("%s: expected the process to be killed by %s, observed "
-			"that it %s",
-			what, sc_signal_name(signo), sc_outcome_str(&o));
+		sc_fail_outcome(file, line, &o, what, signo);
 	return o;
+}
+
+bool sc_ended(pid_t pid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+		return si.si_pid == pid;
+	if (errno != ECHILD)
+		return false;
+	/* Not our child (an actor's fork), or reaped already. */
+	char state;
+	unsigned long long start;
+	if (!sc_proc_stat(pid, &state, &start))
+		return kill(pid, 0) != 0 && errno == ESRCH;
+	return state == 'Z' || state == 'X';
 }
 
 void sc_kill_children(void)
@@ -258,12 +281,81 @@ void sc_kill_children(void)
 	}
 }
 
-/* ---- events and channels ----------------------------------------------- */
+/* ---- the one wait, and events and channels built on it ----------------- */
+
+/* Is fd readable (or at its end) now? */
+static bool sc_readable_now(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	return poll(&pfd, 1, 0) > 0;
+}
+
+bool sc_await_either(const char *file, int line, int fd, pid_t pid,
+		     const char *what)
+{
+	/* A child's report pipe turns readable when it fails, skips or
+	 * crashes: that wakes us at once.  A child killed outright is seen
+	 * by sc_ended within a slice (at most 16 ms). */
+	int slot = pid > 0 ? sc_slot_of(pid) : -1;
+	struct pollfd pfd[2] = {
+	    {.fd = fd, .events = POLLIN},
+	    {.fd = slot >= 0 ? sc_children[slot].report_fd : -1,
+	     .events = POLLIN},
+	};
+	long deadline = sc_now_ms() + SC_TIMEOUT_MS;
+	int slice = 1;
+	for (;;) {
+		long left = deadline - sc_now_ms();
+		if (left <= 0)
+			sc_fail(file, line,
+				"timed out after %d ms waiting for %s",
+				SC_TIMEOUT_MS, what);
+		int ms = pid > 0 && slice < left ? slice : (int)left;
+		int r = poll(pfd, 2, ms);
+		if (r < 0 && errno != EINTR)
+			SC_FAIL("harness: poll: %s", sc_errno_name(errno));
+		if (r > 0 && pfd[0].revents)
+			return true;
+		/* Its end of the report pipe closes at exec too: only a
+		 * record on it means the child is ending. */
+		if (pfd[1].revents && !(pfd[1].revents & POLLIN))
+			pfd[1].fd = -1;
+		if (pid > 0 && (pfd[1].revents & POLLIN || sc_ended(pid)))
+			/* What it sent just before it ended still counts. */
+			return sc_readable_now(fd);
+		if (slice < 16)
+			slice *= 2;
+	}
+}
+
+void sc_await_at(const char *file, int line, int fd, pid_t pid,
+		 const char *what)
+{
+	if (sc_await_either(file, line, fd, pid, what))
+		return;
+	char who[300];
+	snprintf(who, sizeof who, "waiting for %s: the process (pid %d)", what,
+		 (int)pid);
+	if (sc_slot_of(pid) >= 0) {
+		struct sc_outcome o = sc_wait(pid, SC_TIMEOUT_MS);
+		sc_pass_up_at(file, line, &o, who);
+	}
+	sc_fail(file, line, "%s ended without it", who);
+}
 
 static void sc_pipe(int fd[2])
 {
 	if (pipe2(fd, O_CLOEXEC) != 0)
 		SC_FAIL("harness: pipe2: %s", sc_errno_name(errno));
+}
+
+static void sc_close_pair(int fd[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0) {
+			close(fd[i]);
+			fd[i] = -1;
+		}
 }
 
 void sc_event_init(struct sc_event *ev)
@@ -278,38 +370,22 @@ void sc_event_post(struct sc_event *ev)
 		SC_FAIL("harness: event post: %s", sc_errno_name(errno));
 }
 
-/* Wait until fd is readable, at most SC_TIMEOUT_MS. */
-void sc_wait_readable(int fd, const char *what)
-{
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	long deadline = sc_now_ms() + SC_TIMEOUT_MS;
-	for (;;) {
-		long left = deadline - sc_now_ms();
-		if (left <= 0)
-			SC_FAIL("timed out after %d ms waiting for %s",
-				SC_TIMEOUT_MS, what);
-		int r = poll(&pfd, 1, (int)left);
-		if (r > 0)
-			return;
-		if (r < 0 && errno != EINTR)
-			SC_FAIL("harness: poll: %s", sc_errno_name(errno));
-	}
-}
-
-void sc_event_wait(struct sc_event *ev, const char *what)
+char sc_event_wait_at(const char *file, int line, struct sc_event *ev,
+		      pid_t poster, const char *what)
 {
 	char c;
-	sc_wait_readable(ev->fd[0], what);
+	sc_await_at(file, line, ev->fd[0], poster, what);
 	ssize_t n = read(ev->fd[0], &c, 1);
 	if (n != 1)
-		SC_FAIL("waiting for %s: the other process went away (%s)",
+		sc_fail(file, line,
+			"waiting for %s: the other process went away (%s)",
 			what, n == 0 ? "end of pipe" : sc_errno_name(errno));
+	return c;
 }
 
 void sc_event_close(struct sc_event *ev)
 {
-	close(ev->fd[0]);
-	close(ev->fd[1]);
+	sc_close_pair(ev->fd);
 }
 
 void sc_chan_init(struct sc_chan *ch)
@@ -323,14 +399,16 @@ void sc_chan_send(struct sc_chan *ch, const void *buf, size_t len)
 		SC_FAIL("harness: channel send: %s", sc_errno_name(errno));
 }
 
-void sc_chan_recv(struct sc_chan *ch, void *buf, size_t len, const char *what)
+void sc_chan_recv_at(const char *file, int line, struct sc_chan *ch,
+		     pid_t sender, void *buf, size_t len, const char *what)
 {
 	size_t got = 0;
 	while (got < len) {
-		sc_wait_readable(ch->fd[0], what);
+		sc_await_at(file, line, ch->fd[0], sender, what);
 		ssize_t n = read(ch->fd[0], (char *)buf + got, len - got);
 		if (n <= 0)
-			SC_FAIL("waiting for %s: the other process went away",
+			sc_fail(file, line,
+				"waiting for %s: the other process went away",
 				what);
 		got += (size_t)n;
 	}
@@ -338,6 +416,5 @@ void sc_chan_recv(struct sc_chan *ch, void *buf, size_t len, const char *what)
 
 void sc_chan_close(struct sc_chan *ch)
 {
-	close(ch->fd[0]);
-	close(ch->fd[1]);
+	sc_close_pair(ch->fd);
 }

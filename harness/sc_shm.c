@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +46,28 @@ const char *sc_shm_flg_str(int flg)
 	return b;
 }
 
+/* call was to fail (return fails, "failure" or "(void *)-1") with err;
+ * it failed with observed, or succeeded (observed 0) as success says.  The
+ * message and record of SC_CHECK_SHM*_ERRNO. */
+static void __attribute__((noreturn))
+sc_shm_fail_errno(const char *file, int line, const char *call,
+		  const char *fails, int err, int observed, const char *success)
+{
+	char e[64], o[96];
+	snprintf(e, sizeof e, "%s with %s", fails, sc_errno_name(err));
+	if (observed)
+		snprintf(o, sizeof o, "failure with %s",
+			 sc_errno_name(observed));
+	else
+		snprintf(o, sizeof o, "%s", success);
+	struct sc_check c = {.check = call,
+			     .expected = e,
+			     .observed = o,
+			     .errno_expected = err,
+			     .errno_observed = observed};
+	sc_fail_compared(file, line, &c);
+}
+
 void sc_shm_check_get_errno(const char *file, int line, key_t key, size_t size,
 			    int flg, int err)
 {
@@ -65,17 +86,14 @@ void sc_shm_check_get_errno(const char *file, int line, key_t key, size_t size,
 		 * may be impossible here (a child without privileges cannot
 		 * write the case's ledger): say so, but report the finding. */
 		bool tracked = sc_try_track_shmid(id);
-		sc_fail(file, line,
-			"%s: expected failure with %s, observed success (id "
-			"%d%s)",
-			call, sc_errno_name(err), id,
-			tracked ? "" : "; not tracked for cleanup");
+		char o[96];
+		snprintf(o, sizeof o, "success (id %d%s)", id,
+			 tracked ? "" : "; not tracked for cleanup");
+		sc_shm_fail_errno(file, line, call, "failure", err, 0, o);
 	}
 	if (saved != err)
-		sc_fail(
-		    file, line,
-		    "%s: expected failure with %s, observed failure with %s",
-		    call, sc_errno_name(err), sc_errno_name(saved));
+		sc_shm_fail_errno(file, line, call, "failure", err, saved,
+				  NULL);
 }
 
 void sc_shm_check_at_errno(const char *file, int line, int id, const void *addr,
@@ -84,19 +102,18 @@ void sc_shm_check_at_errno(const char *file, int line, int id, const void *addr,
 	errno = 0;
 	void *p = shmat(id, addr, flg);
 	int saved = errno;
+	char call[128];
+	snprintf(call, sizeof call, "shmat(%d, %p, %s)", id, addr,
+		 sc_shm_flg_str(flg));
 	if (p != (void *)-1) {
 		shmdt(p);
-		sc_fail(file, line,
-			"shmat(%d, %p, %s): expected (void *)-1 with %s, "
-			"observed success (attached at %p)",
-			id, addr, sc_shm_flg_str(flg), sc_errno_name(err), p);
+		char o[64];
+		snprintf(o, sizeof o, "success (attached at %p)", p);
+		sc_shm_fail_errno(file, line, call, "(void *)-1", err, 0, o);
 	}
 	if (saved != err)
-		sc_fail(file, line,
-			"shmat(%d, %p, %s): expected failure with %s, observed "
-			"failure with %s",
-			id, addr, sc_shm_flg_str(flg), sc_errno_name(err),
-			sc_errno_name(saved));
+		sc_shm_fail_errno(file, line, call, "failure", err, saved,
+				  NULL);
 }
 
 unsigned long sc_shm_shmmax(void)
@@ -265,47 +282,6 @@ long long sc_shm_proc_field(int id, const char *col)
 	return result;
 }
 
-void sc_shm_pass_up(const struct sc_outcome *o, const char *who)
-{
-	if (o->failed)
-		sc_fail_reason(o->msg);
-	if (o->skipped)
-		SC_SKIP("%s", o->msg);
-	if (!o->exited || o->status != 0)
-		SC_FAIL("%s %s", who, sc_outcome_str(o));
-}
-
-char sc_shm_wait_byte(int fd, pid_t child, const char *what)
-{
-	for (int waited = 0;; waited += 50) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		if (poll(&pfd, 1, 50) > 0)
-			break;
-		siginfo_t si;
-		memset(&si, 0, sizeof si);
-		if (waitid(P_PID, (id_t)child, &si,
-			   WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    si.si_pid == child) {
-			struct sc_outcome o = sc_wait(child, SC_TIMEOUT_MS);
-			char who[256];
-			snprintf(who, sizeof who,
-				 "waiting for %s: the child (pid %d)", what,
-				 (int)child);
-			sc_shm_pass_up(&o, who);
-			SC_FAIL("waiting for %s: the child (pid %d) exited "
-				"without it",
-				what, (int)child);
-		}
-		if (waited > SC_TIMEOUT_MS)
-			SC_FAIL("timed out after %d ms waiting for %s",
-				SC_TIMEOUT_MS, what);
-	}
-	char c;
-	if (read(fd, &c, 1) != 1)
-		SC_FAIL("waiting for %s: the other process went away", what);
-	return c;
-}
-
 /* ---- naming processes -------------------------------------------------- */
 
 #define SC_SHM_ROLES 16
@@ -413,7 +389,7 @@ static void sc_actor_main(void *arg)
 	for (;;) {
 		struct sc_actor_cmd c;
 		struct sc_actor_res r = {0};
-		sc_chan_recv(&a->cmd, &c, sizeof c, "the next command");
+		sc_chan_recv(&a->cmd, 0, &c, sizeof c, "the next command");
 		r.pid = getpid();
 		errno = 0;
 		switch (c.op) {
@@ -484,18 +460,6 @@ void sc_actor_start(struct sc_actor *a, const struct sc_priv_user *drop)
 	sc_shm_role(a->pid, a->role);
 }
 
-/* Has our child a ended?  (Not reaped: sc_wait still gets its report.) */
-static bool sc_actor_ended(const struct sc_actor *a)
-{
-	if (a->parent)
-		return false; /* not our child: only the timeout tells */
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	if (waitid(P_PID, (id_t)a->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
-		return false;
-	return si.si_pid == a->pid;
-}
-
 static struct sc_actor_res
 sc_actor_call(struct sc_actor *a, struct sc_actor_cmd *c, const char *what)
 {
@@ -503,23 +467,21 @@ sc_actor_call(struct sc_actor *a, struct sc_actor_cmd *c, const char *what)
 	if (!a->started)
 		SC_FAIL("harness misuse: actor %s was never started", a->role);
 	sc_chan_send(&a->cmd, c, sizeof *c);
-	/* Wait for the reply; if the actor dies first (a failed check, a
-	 * skip), its own verdict becomes the case's. */
-	for (int waited = 0;; waited += 50) {
-		struct pollfd pfd = {.fd = a->reply.fd[0], .events = POLLIN};
-		if (poll(&pfd, 1, 50) > 0)
-			break;
-		if (sc_actor_ended(a)) {
-			sc_wait_ok(a->pid);
-			SC_FAIL("%s (pid %d) exited before it did %s", a->role,
-				(int)a->pid, what);
-		}
-		if (waited > SC_TIMEOUT_MS)
-			SC_FAIL("timed out after %d ms waiting for %s (pid "
-				"%d) to do %s",
-				SC_TIMEOUT_MS, a->role, (int)a->pid, what);
+	/* If the actor ends before it replies (a failed check, a skip, a
+	 * crash), its own verdict becomes the case's at once. */
+	char doing[256];
+	snprintf(doing, sizeof doing, "%s (pid %d) to do %s", a->role,
+		 (int)a->pid, what);
+	if (a->parent && !sc_await_either(SC_FILE, __LINE__, a->reply.fd[0],
+					  a->pid, doing)) {
+		/* Not our child: the actor that forked it reaps it, and its
+		 * verdict passes up through that one. */
+		struct sc_actor_cmd reap = {.op = SC_OP_REAP};
+		sc_actor_call(a->parent, &reap, "the reaping of its child");
+		SC_FAIL("%s (pid %d) exited before it did %s", a->role,
+			(int)a->pid, what);
 	}
-	sc_chan_recv(&a->reply, &r, sizeof r, what);
+	sc_chan_recv(&a->reply, a->parent ? 0 : a->pid, &r, sizeof r, doing);
 	return r;
 }
 
@@ -637,7 +599,7 @@ void sc_actor_exit(struct sc_actor *a)
 		char who[160];
 		snprintf(who, sizeof who, "%s (pid %d) was told to exit; it",
 			 a->role, (int)a->pid);
-		sc_shm_pass_up(&o, who);
+		sc_pass_up(&o, who);
 	}
 	a->started = false;
 }

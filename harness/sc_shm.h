@@ -68,14 +68,6 @@ int sc_shm_rmid_forced(void);
  * segment's line in /proc/sysvipc/shm; -1 if absent. */
 long long sc_shm_proc_field(int id, const char *col);
 
-/* A child's outcome becomes the case's: its failure or skip passes up;
- * anything but a clean exit fails, naming who the child was. */
-void sc_shm_pass_up(const struct sc_outcome *o, const char *who);
-
-/* Read one byte from fd, waiting at most SC_TIMEOUT_MS; if our child
- * ends first, its verdict passes up.  Returns the byte. */
-char sc_shm_wait_byte(int fd, pid_t child, const char *what);
-
 /* ---- naming processes in messages -------------------------------------- */
 
 /* Remember that pid plays role ("A, the attacher"). */
