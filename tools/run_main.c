@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n_vars; i++)
 		has_env |= strncmp(vars[i], "env=", 4) == 0;
 	if (label && !has_env && asprintf(&envvar, "env=%s", label) > 0) {
-		vars = sc_xrealloc(vars, (n_vars + 1) * sizeof *vars);
+		vars = tl_xrealloc(vars, (n_vars + 1) * sizeof *vars);
 		vars[n_vars++] = envvar;
 	}
 	o.vars = vars;
