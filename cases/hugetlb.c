@@ -43,7 +43,7 @@ static char *map_huge(size_t len)
 	return p;
 }
 
-/* Detects MAP_HUGETLB that gives ordinary pages (the pool untouched), or
+/* Detects: MAP_HUGETLB that gives ordinary pages (the pool untouched), or
  * huge pages that are not zero-filled or do not keep what is written. */
 SC_CASE(map_hugetlb_takes_a_pool_page_zero_filled, EXT_HUGETLB, SC_LINUX,
 	"A MAP_HUGETLB mapping of one huge page reads zeros, keeps writes, "
@@ -63,7 +63,7 @@ SC_CASE(map_hugetlb_takes_a_pool_page_zero_filled, EXT_HUGETLB, SC_LINUX,
 		    "HugePages_Free after munmap");
 }
 
-/* Detects a hugetlb length that is not rounded up to whole huge pages, or
+/* Detects: a hugetlb length that is not rounded up to whole huge pages, or
  * an address that is not huge-page aligned. */
 SC_CASE(map_hugetlb_length_rounds_up_to_whole_huge_page, EXT_HUGETLB, SC_LINUX,
 	"A MAP_HUGETLB mapping of 1 byte is one whole huge page at a "
@@ -80,7 +80,7 @@ SC_CASE(map_hugetlb_length_rounds_up_to_whole_huge_page, EXT_HUGETLB, SC_LINUX,
 	SC_CHECK_OK(munmap(p, hps));
 }
 
-/* Detects munmap that splits a huge page (or takes a length that is not
+/* Detects: munmap that splits a huge page (or takes a length that is not
  * a multiple of the huge page size). */
 SC_CASE(munmap_of_hugetlb_needs_huge_page_multiples, EXT_HUGETLB, SC_LINUX,
 	"munmap of a hugetlb mapping with a length of 1 byte or one small "
@@ -96,7 +96,7 @@ SC_CASE(munmap_of_hugetlb_needs_huge_page_multiples, EXT_HUGETLB, SC_LINUX,
 	SC_CHECK_OK(munmap(p, hps));
 }
 
-/* Detects MAP_FIXED|MAP_HUGETLB at an address that is only small-page
+/* Detects: MAP_FIXED|MAP_HUGETLB at an address that is only small-page
  * aligned taken (it would need a huge page split across the address). */
 SC_CASE(fixed_hugetlb_at_unaligned_address_fails_with_einval, EXT_HUGETLB,
 	SC_LINUX,
@@ -117,7 +117,7 @@ SC_CASE(fixed_hugetlb_at_unaligned_address_fails_with_einval, EXT_HUGETLB,
 	SC_CHECK_OK(munmap(area, 3 * hps));
 }
 
-/* Detects a huge page size the system lacks quietly replaced by the
+/* Detects: a huge page size the system lacks quietly replaced by the
  * default one. */
 SC_CASE(unsupported_huge_page_size_fails_with_einval, EXT_HUGETLB, SC_LINUX,
 	"MAP_HUGETLB with MAP_HUGE_SHIFT asking for 64 kB pages (none on "
@@ -134,7 +134,7 @@ SC_CASE(unsupported_huge_page_size_fails_with_einval, EXT_HUGETLB, SC_LINUX,
 			   -1, 0, EINVAL);
 }
 
-/* Detects a pool overcommitted: more huge pages mapped than are free
+/* Detects: a pool overcommitted: more huge pages mapped than are free
  * (they would fault later with SIGBUS instead). */
 SC_CASE(mapping_more_huge_pages_than_free_fails_with_enomem, EXT_HUGETLB,
 	SC_LINUX,
@@ -154,7 +154,7 @@ SC_CASE(mapping_more_huge_pages_than_free_fails_with_enomem, EXT_HUGETLB,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0, ENOMEM);
 }
 
-/* Detects SHM_HUGETLB segments made of ordinary pages, or a size rounded
+/* Detects: SHM_HUGETLB segments made of ordinary pages, or a size rounded
  * in shm_segsz (it stays the size asked for; the memory is whole huge
  * pages). */
 SC_CASE(shm_hugetlb_segment_is_whole_huge_pages_from_pool, EXT_HUGETLB,
@@ -210,7 +210,7 @@ static void shm_hugetlb_unprivileged(void *arg)
 	SC_CHECK_OK(munmap(p, hps));
 }
 
-/* Detects huge System V segments open to anyone (they are locked memory)
+/* Detects: huge System V segments open to anyone (they are locked memory)
  * or anonymous huge mappings refused to ordinary processes. */
 SC_CASE(unprivileged_process_gets_eperm_for_shm_hugetlb_not_map_hugetlb,
 	EXT_HUGETLB, SC_LINUX,
@@ -241,7 +241,7 @@ static int huge_memfd(void)
 	return fd;
 }
 
-/* Detects a hugetlbfs file that takes sizes or write(2)s it cannot hold
+/* Detects: a hugetlbfs file that takes sizes or write(2)s it cannot hold
  * in whole huge pages. */
 SC_CASE(hugetlbfs_file_sizes_in_huge_pages_and_refuses_write, EXT_HUGETLB,
 	SC_LINUX,
@@ -269,7 +269,7 @@ static void touch(void *arg)
 	(void)*(volatile char *)arg;
 }
 
-/* Detects a cut huge page still served after its hugetlbfs file shrank
+/* Detects: a cut huge page still served after its hugetlbfs file shrank
  * (or the pages below it lost). */
 SC_CASE(shrinking_hugetlbfs_file_cuts_its_huge_pages, EXT_HUGETLB, SC_LINUX,
 	"After an MFD_HUGETLB file of two huge pages is cut to one, the "

@@ -68,7 +68,7 @@ static int get_seals(int fd)
 	return s;
 }
 
-/* Detects a memfd that is not a new empty file, or whose /proc/self/fd
+/* Detects: a memfd that is not a new empty file, or whose /proc/self/fd
  * link does not carry the name (how tools such as lsof show it). */
 SC_CASE(new_memfd_is_empty_and_shows_its_name, EXT_MEMFD, SC_LINUX,
 	"A new memfd has size 0 and /proc/self/fd shows it as "
@@ -88,7 +88,7 @@ SC_CASE(new_memfd_is_empty_and_shows_its_name, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a name limit other than the documented 249 bytes (a long name
+/* Detects: a name limit other than the documented 249 bytes (a long name
  * cut silently, or a legal one refused). */
 SC_CASE(name_over_249_bytes_fails_with_einval, EXT_MEMFD, SC_LINUX,
 	"memfd_create accepts names of 0 and 249 bytes, fails with EINVAL for "
@@ -114,7 +114,7 @@ SC_CASE(name_over_249_bytes_fails_with_einval, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_ERRNO(memfd_create(name, MFD_CLOEXEC), EINVAL);
 }
 
-/* Detects unknown flag bits accepted (so a program cannot tell whether a
+/* Detects: unknown flag bits accepted (so a program cannot tell whether a
  * newer flag it asks for is honoured). */
 SC_CASE(unknown_flag_fails_with_einval, EXT_MEMFD, SC_LINUX,
 	"memfd_create with an unknown flag bit fails with EINVAL")
@@ -122,7 +122,7 @@ SC_CASE(unknown_flag_fails_with_einval, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_ERRNO(memfd_create("x", MFD_CLOEXEC | 0x1000U), EINVAL);
 }
 
-/* Detects MFD_CLOEXEC ignored (the descriptor leaks into exec'd
+/* Detects: MFD_CLOEXEC ignored (the descriptor leaks into exec'd
  * programs), or close-on-exec set without it. */
 SC_CASE(mfd_cloexec_sets_fd_cloexec, EXT_MEMFD, SC_LINUX,
 	"MFD_CLOEXEC sets FD_CLOEXEC on the descriptor; without it the flag "
@@ -137,7 +137,7 @@ SC_CASE(mfd_cloexec_sets_fd_cloexec, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(b));
 }
 
-/* Detects a memfd made without MFD_ALLOW_SEALING that can be sealed (a
+/* Detects: a memfd made without MFD_ALLOW_SEALING that can be sealed (a
  * receiver could then be stopped from writing a buffer it was given). */
 SC_CASE(without_allow_sealing_file_is_sealed_shut, EXT_MEMFD, SC_LINUX,
 	"Without MFD_ALLOW_SEALING, F_GET_SEALS gives F_SEAL_SEAL and "
@@ -156,7 +156,7 @@ SC_CASE(without_allow_sealing_file_is_sealed_shut, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects seals that replace each other, or F_SEAL_SEAL that does not
+/* Detects: seals that replace each other, or F_SEAL_SEAL that does not
  * stop further seals. */
 SC_CASE(seals_accumulate_until_seal_seal, EXT_MEMFD, SC_LINUX,
 	"Seals added one by one accumulate; after F_SEAL_SEAL every "
@@ -178,7 +178,7 @@ SC_CASE(seals_accumulate_until_seal_seal, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects F_SEAL_SHRINK not enforced (a receiver's mapping could then be
+/* Detects: F_SEAL_SHRINK not enforced (a receiver's mapping could then be
  * cut under it: SIGBUS), or enforced against growth too. */
 SC_CASE(seal_shrink_refuses_shrinking_ftruncate, EXT_MEMFD, SC_LINUX,
 	"Under F_SEAL_SHRINK, ftruncate to a smaller size fails with EPERM; "
@@ -194,7 +194,7 @@ SC_CASE(seal_shrink_refuses_shrinking_ftruncate, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects F_SEAL_GROW not enforced by ftruncate or write(2) at EOF, or
+/* Detects: F_SEAL_GROW not enforced by ftruncate or write(2) at EOF, or
  * enforced against shrinking and writes inside the file. */
 SC_CASE(seal_grow_refuses_growing, EXT_MEMFD, SC_LINUX,
 	"Under F_SEAL_GROW, ftruncate to a larger size and a write at EOF "
@@ -212,7 +212,7 @@ SC_CASE(seal_grow_refuses_growing, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a write crossing EOF under F_SEAL_GROW that grows the file.
+/* Detects: a write crossing EOF under F_SEAL_GROW that grows the file.
  * What a refused write still writes depends on the size of the chunks the
  * kernel writes in: one page at a time (every kernel before 6.12, and
  * later ones while the file takes no large folios) writes up to the end
@@ -251,7 +251,7 @@ SC_CASE(seal_grow_write_across_eof_stops_at_eof_page, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects F_SEAL_WRITE accepted while a shared mapping could still write
+/* Detects: F_SEAL_WRITE accepted while a shared mapping could still write
  * (the seal's promise broken from the start), or a refused call that
  * applies some of its seals. */
 SC_CASE(seal_write_refused_with_ebusy_while_shared_mapping_exists, EXT_MEMFD,
@@ -271,7 +271,7 @@ SC_CASE(seal_write_refused_with_ebusy_while_shared_mapping_exists, EXT_MEMFD,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a private mapping (which can never write the file) counted as
+/* Detects: a private mapping (which can never write the file) counted as
  * a writer that blocks F_SEAL_WRITE. */
 SC_CASE(private_mapping_does_not_block_seal_write, EXT_MEMFD, SC_LINUX,
 	"F_SEAL_WRITE succeeds while only a writable MAP_PRIVATE mapping "
@@ -288,7 +288,7 @@ SC_CASE(private_mapping_does_not_block_seal_write, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects F_SEAL_WRITE not enforced by write(2) or by a new writable
+/* Detects: F_SEAL_WRITE not enforced by write(2) or by a new writable
  * shared mapping, or enforced against private copies. */
 SC_CASE(seal_write_refuses_write_and_writable_shared_mapping, EXT_MEMFD,
 	SC_LINUX,
@@ -314,7 +314,7 @@ SC_CASE(seal_write_refuses_write_and_writable_shared_mapping, EXT_MEMFD,
 }
 
 /*
- * Detects the read-only shared mapping rule of the running kernel broken.
+ * Detects: the read-only shared mapping rule of the running kernel broken.
  * Before 6.7 every MAP_SHARED mapping counted as a writer: PROT_READ
  * MAP_SHARED of an F_SEAL_WRITE memfd failed with EPERM.  From 6.7 it is
  * allowed (and the mapping can never gain PROT_WRITE); 6.12 lost it
@@ -362,7 +362,7 @@ SC_CASE(seal_write_read_only_shared_mapping_by_kernel_version, EXT_MEMFD,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects F_SEAL_FUTURE_WRITE not enforced on new writers, or enforced on
+/* Detects: F_SEAL_FUTURE_WRITE not enforced on new writers, or enforced on
  * the mapping that existed before it (the producer must keep writing). */
 SC_CASE(future_write_refuses_new_writers_keeps_existing_mapping, EXT_MEMFD,
 	SC_LINUX,
@@ -408,7 +408,7 @@ static void check_inherited_seals(void *arg)
 	SC_CHECK_ERRNO(ftruncate(s->fd, 0), EPERM);
 }
 
-/* Detects seals kept per descriptor or per process instead of on the file
+/* Detects: seals kept per descriptor or per process instead of on the file
  * (a receiver's dup or child would escape them). */
 SC_CASE(seals_belong_to_file_seen_by_dup_and_child, EXT_MEMFD, SC_LINUX,
 	"Seals added through one descriptor hold for a dup of it and in a "
@@ -427,7 +427,7 @@ SC_CASE(seals_belong_to_file_seen_by_dup_and_child, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects seals added through a read-only descriptor (anyone who may only
+/* Detects: seals added through a read-only descriptor (anyone who may only
  * read the file could then forbid its owner to write). */
 SC_CASE(add_seals_needs_writable_descriptor, EXT_MEMFD, SC_LINUX,
 	"F_ADD_SEALS through a read-only descriptor (an O_RDONLY reopen of "
@@ -443,7 +443,7 @@ SC_CASE(add_seals_needs_writable_descriptor, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a memfd whose MAP_SHARED mapping is a private copy, or whose
+/* Detects: a memfd whose MAP_SHARED mapping is a private copy, or whose
  * reopen through /proc is another file. */
 SC_CASE(shared_mapping_and_proc_reopen_see_one_file, EXT_MEMFD, SC_LINUX,
 	"A write through a MAP_SHARED mapping of a memfd shows in read(2) of "
@@ -470,7 +470,7 @@ SC_CASE(shared_mapping_and_proc_reopen_see_one_file, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects MFD_NOEXEC_SEAL ignored: the file stays executable (mode 0777)
+/* Detects: MFD_NOEXEC_SEAL ignored: the file stays executable (mode 0777)
  * and could be chmod'ed back, the hole vm.memfd_noexec exists to close. */
 SC_CASE(noexec_seal_makes_file_not_executable_for_good, EXT_MEMFD, SC_LINUX,
 	"MFD_NOEXEC_SEAL gives mode 0666 and F_SEAL_EXEC: chmod cannot add "
@@ -496,7 +496,7 @@ SC_CASE(noexec_seal_makes_file_not_executable_for_good, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_ERRNO(memfd_create("x", MFD_EXEC | MFD_NOEXEC_SEAL), EINVAL);
 }
 
-/* Detects ordinary tmpfs files that can be sealed (only memfds may be:
+/* Detects: ordinary tmpfs files that can be sealed (only memfds may be:
  * tmpfs files are born with F_SEAL_SEAL). */
 SC_CASE(tmpfs_file_is_born_with_seal_seal, EXT_MEMFD, SC_LINUX,
 	"An ordinary tmpfs file (O_TMPFILE in /dev/shm) reports F_SEAL_SEAL")

@@ -18,7 +18,7 @@
  * the MAP_HUGE_ size field). */
 #define SC_MAP_UNKNOWN 0x200000
 
-/* Detects MAP_SHARED_VALIDATE that ignores flags it does not know (the
+/* Detects: MAP_SHARED_VALIDATE that ignores flags it does not know (the
  * point of it: a caller asking for MAP_SYNC must learn it is not given). */
 SC_FS_CASE(shared_validate_unknown_flag_fails_with_eopnotsupp, MMAP_RETURN,
 	   SC_LINUX,
@@ -33,7 +33,9 @@ SC_FS_CASE(shared_validate_unknown_flag_fails_with_eopnotsupp, MMAP_RETURN,
 }
 
 /* Records the other half of the rule: plain MAP_SHARED ignores the same
- * unknown bit (the legacy behaviour MAP_SHARED_VALIDATE exists beside). */
+ * unknown bit (the legacy behaviour MAP_SHARED_VALIDATE exists beside).
+ * Detects: plain MAP_SHARED rejecting unknown bits (old programs that pass
+ * stray flags would stop working). */
 SC_FS_CASE(plain_shared_ignores_unknown_flag, MMAP_RETURN, SC_LINUX,
 	   "Plain MAP_SHARED with the same unknown flag bit succeeds (it is "
 	   "ignored)")
@@ -47,7 +49,7 @@ SC_FS_CASE(plain_shared_ignores_unknown_flag, MMAP_RETURN, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a directory mapped (or refused with another errno than the one
+/* Detects: a directory mapped (or refused with another errno than the one
  * POSIX gives for a file type mmap does not support). */
 SC_CASE(directory_fd_fails_with_enodev, MMAP_RETURN, SC_POSIX,
 	"A descriptor of a directory fails with ENODEV")
@@ -59,7 +61,7 @@ SC_CASE(directory_fd_fails_with_enodev, MMAP_RETURN, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a character device without an mmap method that is mapped (or
+/* Detects: a character device without an mmap method that is mapped (or
  * refused with another errno). */
 SC_CASE(character_device_without_mmap_fails_with_enodev, MMAP_RETURN, SC_LINUX,
 	"A descriptor of /dev/urandom (no mmap method) fails with "
@@ -73,7 +75,7 @@ SC_CASE(character_device_without_mmap_fails_with_enodev, MMAP_RETURN, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects the check order reversed: the write end of a pipe is first not
+/* Detects: the check order reversed: the write end of a pipe is first not
  * open for reading (EACCES), before its type is looked at. */
 SC_CASE(pipe_write_end_fails_with_eacces, MMAP_RETURN, SC_LINUX,
 	"The write end of a pipe (not open for reading) fails with EACCES, "
@@ -87,7 +89,7 @@ SC_CASE(pipe_write_end_fails_with_eacces, MMAP_RETURN, SC_LINUX,
 	SC_CHECK_OK(close(fds[1]));
 }
 
-/* Detects an O_PATH descriptor (which grants no I/O at all) that maps. */
+/* Detects: an O_PATH descriptor (which grants no I/O at all) that maps. */
 SC_FS_CASE(o_path_fd_fails_with_ebadf, MMAP_RETURN, SC_LINUX,
 	   "An O_PATH descriptor of a regular file fails with EBADF")
 {
@@ -101,7 +103,7 @@ SC_FS_CASE(o_path_fd_fails_with_ebadf, MMAP_RETURN, SC_LINUX,
 	SC_CHECK_OK(close(rw));
 }
 
-/* Detects the read-access rule applied to MAP_SHARED only: a descriptor
+/* Detects: the read-access rule applied to MAP_SHARED only: a descriptor
  * not open for reading cannot back a private copy either (NetBSD lets
  * PROT_WRITE|MAP_PRIVATE through; Linux and POSIX do not). */
 SC_FS_CASE(write_only_fd_private_mapping_fails_with_eacces, MMAP_RETURN,
@@ -120,7 +122,7 @@ SC_FS_CASE(write_only_fd_private_mapping_fails_with_eacces, MMAP_RETURN,
 	SC_CHECK_OK(close(rw));
 }
 
-/* Detects an offset + length past the largest off_t that wraps round to
+/* Detects: an offset + length past the largest off_t that wraps round to
  * a small offset and maps the wrong bytes. */
 SC_FS_CASE(range_past_largest_offset_fails_with_eoverflow, MMAP_RETURN,
 	   SC_POSIX,
@@ -139,7 +141,7 @@ SC_FS_CASE(range_past_largest_offset_fails_with_eoverflow, MMAP_RETURN,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a negative offset taken as a huge positive one (or as 0). */
+/* Detects: a negative offset taken as a huge positive one (or as 0). */
 SC_FS_CASE(negative_offset_fails_with_eoverflow, MMAP_RETURN, SC_LINUX,
 	   "A negative (page-aligned) offset on a file fails with EOVERFLOW")
 {
@@ -150,7 +152,7 @@ SC_FS_CASE(negative_offset_fails_with_eoverflow, MMAP_RETURN, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a length that wraps round to a small one when rounded up to
+/* Detects: a length that wraps round to a small one when rounded up to
  * whole pages (and maps a page for a request of 2^64 - 1 bytes). */
 SC_CASE(length_that_wraps_when_rounded_fails_with_enomem, MMAP_RETURN, SC_LINUX,
 	"A length that rounds up past the end of the address space fails "

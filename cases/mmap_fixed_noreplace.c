@@ -36,7 +36,7 @@ static void *noreplace(void *addr, size_t len)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 }
 
-/* Detects MAP_FIXED_NOREPLACE taken as a mere hint on a free range (the
+/* Detects: MAP_FIXED_NOREPLACE taken as a mere hint on a free range (the
  * mapping elsewhere), as kernels before 4.17 do. */
 SC_CASE(noreplace_on_free_range_maps_exactly_there, MAP_FIXED, SC_LINUX,
 	"MAP_FIXED_NOREPLACE on a free page-aligned range maps exactly at "
@@ -53,7 +53,7 @@ SC_CASE(noreplace_on_free_range_maps_exactly_there, MAP_FIXED, SC_LINUX,
 	SC_CHECK_OK(munmap(p, page));
 }
 
-/* Detects a partial overlap (the first, the last or a middle page taken)
+/* Detects: a partial overlap (the first, the last or a middle page taken)
  * that is allowed to replace the taken page. */
 SC_CASE(noreplace_on_partly_taken_range_fails_with_eexist, MAP_FIXED, SC_LINUX,
 	"MAP_FIXED_NOREPLACE over a range whose first, last or middle page "
@@ -80,7 +80,7 @@ SC_CASE(noreplace_on_partly_taken_range_fails_with_eexist, MAP_FIXED, SC_LINUX,
 	SC_CHECK_OK(munmap(taken, page));
 }
 
-/* Detects ranges that only touch a mapping (end to start) refused as if
+/* Detects: ranges that only touch a mapping (end to start) refused as if
  * they overlapped it. */
 SC_CASE(noreplace_adjacent_to_mapping_succeeds, MAP_FIXED, SC_LINUX,
 	"MAP_FIXED_NOREPLACE of the pages just before and just after a "
@@ -101,7 +101,7 @@ SC_CASE(noreplace_adjacent_to_mapping_succeeds, MAP_FIXED, SC_LINUX,
 	SC_CHECK_OK(munmap(base, 3 * page));
 }
 
-/* Detects MAP_FIXED winning when both flags are given (the caller asked
+/* Detects: MAP_FIXED winning when both flags are given (the caller asked
  * for no replacing). */
 SC_CASE(noreplace_with_fixed_still_fails_with_eexist, MAP_FIXED, SC_LINUX,
 	"MAP_FIXED_NOREPLACE|MAP_FIXED over a mapping fails with EEXIST: "
@@ -121,7 +121,7 @@ SC_CASE(noreplace_with_fixed_still_fails_with_eexist, MAP_FIXED, SC_LINUX,
 	SC_CHECK_OK(munmap(old, page));
 }
 
-/* Detects an unaligned address rounded (as a hint would be) instead of
+/* Detects: an unaligned address rounded (as a hint would be) instead of
  * refused like MAP_FIXED's. */
 SC_CASE(noreplace_unaligned_addr_fails_with_einval, MAP_FIXED, SC_LINUX,
 	"MAP_FIXED_NOREPLACE with an address that is not page-aligned fails "

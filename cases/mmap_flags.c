@@ -23,7 +23,8 @@ static void write_then_read(void *arg)
 
 /* Records that on this CPU write permission brings read permission (a
  * program that maps PROT_WRITE alone and reads works here, not
- * everywhere). */
+ * everywhere).  Detects: a PROT_WRITE-only mapping that faults on read
+ * (a CPU or sandbox that enforces write-only pages). */
 SC_CASE(write_only_mapping_is_readable, MMAP_PROT, SC_OBSERVED,
 	"A PROT_WRITE-only anonymous mapping can be read, before and after a "
 	"write")
@@ -36,7 +37,7 @@ SC_CASE(write_only_mapping_is_readable, MMAP_PROT, SC_OBSERVED,
 	SC_CHECK_OK(munmap(p, 2 * page));
 }
 
-/* Detects MAP_NORESERVE refused, or its pages not ordinary zero-filled
+/* Detects: MAP_NORESERVE refused, or its pages not ordinary zero-filled
  * memory. */
 SC_CASE(noreserve_mapping_is_zero_filled_and_writable, MAP_ANON, SC_LINUX,
 	"A MAP_NORESERVE anonymous mapping is accepted, reads zeros and "
@@ -53,7 +54,7 @@ SC_CASE(noreserve_mapping_is_zero_filled_and_writable, MAP_ANON, SC_LINUX,
 	SC_CHECK_OK(munmap(p, 2 * page));
 }
 
-/* Detects MAP_POPULATE ignored: the pages are not there until touched. */
+/* Detects: MAP_POPULATE ignored: the pages are not there until touched. */
 SC_CASE(populate_faults_pages_in_at_mmap, MAP_ANON, SC_LINUX,
 	"MAP_POPULATE makes every page of an anonymous mapping resident at "
 	"mmap time (mincore)")
@@ -73,7 +74,7 @@ SC_CASE(populate_faults_pages_in_at_mmap, MAP_ANON, SC_LINUX,
 	SC_CHECK_OK(munmap(p, 4 * page));
 }
 
-/* Detects MAP_POPULATE refused (or raising SIGBUS at mmap) when the file
+/* Detects: MAP_POPULATE refused (or raising SIGBUS at mmap) when the file
  * ends before the mapping does. */
 SC_FS_CASE(populate_on_file_shorter_than_mapping_succeeds, MMAP_BEYOND_FILE,
 	   SC_LINUX,

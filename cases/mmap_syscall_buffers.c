@@ -14,7 +14,7 @@
 #include "sc.h"
 #include "sc_mapcheck.h"
 
-/* Detects a kernel that refuses (or deadlocks on) I/O whose buffer is a
+/* Detects: a kernel that refuses (or deadlocks on) I/O whose buffer is a
  * mapping of the same file. */
 SC_FS_CASE(pread_and_pwrite_with_mapping_of_same_file_as_buffer, MMAP_IS_MEMORY,
 	   SC_LINUX,
@@ -38,7 +38,7 @@ SC_FS_CASE(pread_and_pwrite_with_mapping_of_same_file_as_buffer, MMAP_IS_MEMORY,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a page past EOF that a system call reads as data (zeros), or
+/* Detects: a page past EOF that a system call reads as data (zeros), or
  * that kills the caller with SIGBUS instead of failing the call. */
 SC_FS_CASE(write_from_page_beyond_eof_fails_with_efault, MMAP_BEYOND_FILE,
 	   SC_LINUX,

@@ -50,7 +50,7 @@ static unsigned char *map_then_cut(const struct sc_fs *fs, int flags, int *fd)
 	return p;
 }
 
-/* Detects a kernel that keeps serving pages that are no longer part of
+/* Detects: a kernel that keeps serving pages that are no longer part of
  * the file (reads of stale data instead of SIGBUS). */
 SC_FS_CASE(read_of_page_cut_by_shrink_raises_sigbus, MMAP_BEYOND_FILE, SC_POSIX,
 	   "After ftruncate shrinks a mapped file from three pages to one, a "
@@ -68,7 +68,7 @@ SC_FS_CASE(read_of_page_cut_by_shrink_raises_sigbus, MMAP_BEYOND_FILE, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects stores into cut pages that are accepted (and lost) instead of
+/* Detects: stores into cut pages that are accepted (and lost) instead of
  * raising SIGBUS. */
 SC_FS_CASE(write_to_page_cut_by_shrink_raises_sigbus, MMAP_BEYOND_FILE,
 	   SC_POSIX,
@@ -88,7 +88,8 @@ SC_FS_CASE(write_to_page_cut_by_shrink_raises_sigbus, MMAP_BEYOND_FILE,
 
 /* Records that on Linux a private page, even one already copied by a
  * write, is cut too: its copy goes with the file page (gVisor's
- * TruncateAfterCOWBreak). */
+ * TruncateAfterCOWBreak).  Detects: a private copy that survives the
+ * truncation and stays readable past the new end of file. */
 SC_FS_CASE(private_copy_of_page_cut_by_shrink_raises_sigbus, MMAP_BEYOND_FILE,
 	   SC_LINUX,
 	   "A MAP_PRIVATE page written before ftruncate cuts it raises SIGBUS "
@@ -109,7 +110,7 @@ SC_FS_CASE(private_copy_of_page_cut_by_shrink_raises_sigbus, MMAP_BEYOND_FILE,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects old data coming back when a file grows again after a cut (the
+/* Detects: old data coming back when a file grows again after a cut (the
  * cut pages must have been freed: POSIX ftruncate extends with zeros). */
 SC_FS_CASE(truncate_down_then_up_reads_zeros, MMAP_BEYOND_FILE, SC_POSIX,
 	   "After ftruncate to one page and back to three, the mapping and "
@@ -134,7 +135,7 @@ SC_FS_CASE(truncate_down_then_up_reads_zeros, MMAP_BEYOND_FILE, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a cut inside a page that leaves the old bytes visible past the
+/* Detects: a cut inside a page that leaves the old bytes visible past the
  * new end (POSIX: the partial last page reads zeros past EOF). */
 SC_FS_CASE(truncate_mid_page_zeroes_rest_of_page, MMAP_BEYOND_FILE, SC_POSIX,
 	   "ftruncate to half a page keeps the first half in the mapping and "
@@ -155,7 +156,7 @@ SC_FS_CASE(truncate_mid_page_zeroes_rest_of_page, MMAP_BEYOND_FILE, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects mmap refusing an offset past EOF, or serving such a page. */
+/* Detects: mmap refusing an offset past EOF, or serving such a page. */
 SC_FS_CASE(mapping_starting_beyond_eof_succeeds_and_raises_sigbus,
 	   MMAP_BEYOND_FILE, SC_POSIX,
 	   "A mapping made at an offset two pages past the end of a one-page "

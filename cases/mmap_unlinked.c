@@ -15,7 +15,7 @@
 #include "sc.h"
 #include "sc_mapcheck.h"
 
-/* Detects a file destroyed with its name and last descriptor while
+/* Detects: a file destroyed with its name and last descriptor while
  * mapped (the mapping would then read zeros, stale data, or fault). */
 SC_FS_CASE(mapping_keeps_unlinked_closed_file_alive, MAP_SHARED, SC_POSIX,
 	   "After unlink and close, a MAP_SHARED mapping still reads the "

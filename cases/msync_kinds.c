@@ -16,7 +16,7 @@
 #include "sc.h"
 #include "sc_vgquiet.h"
 
-/* Detects flags 0 refused (Linux takes it as MS_ASYNC; POSIX requires
+/* Detects: flags 0 refused (Linux takes it as MS_ASYNC; POSIX requires
  * one of MS_SYNC or MS_ASYNC, so portable code never relies on it). */
 SC_FS_CASE(flags_zero_accepted, MSYNC, SC_LINUX,
 	   "msync with flags 0 of a written shared file mapping succeeds")
@@ -32,7 +32,7 @@ SC_FS_CASE(flags_zero_accepted, MSYNC, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects msync refused for mappings with nothing to write back. */
+/* Detects: msync refused for mappings with nothing to write back. */
 SC_FS_CASE(msync_of_anonymous_private_and_read_only_mappings_succeeds, MSYNC,
 	   SC_LINUX,
 	   "MS_SYNC of an anonymous, a MAP_PRIVATE file and a PROT_READ "
@@ -58,7 +58,7 @@ SC_FS_CASE(msync_of_anonymous_private_and_read_only_mappings_succeeds, MSYNC,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an unaligned length refused instead of rounded up to whole
+/* Detects: an unaligned length refused instead of rounded up to whole
  * pages (POSIX leaves the length free; only addr must be aligned). */
 SC_FS_CASE(part_of_mapping_with_unaligned_length_succeeds, MSYNC, SC_POSIX,
 	   "MS_SYNC of the second page of a mapping, with a length of 10 "
@@ -75,7 +75,7 @@ SC_FS_CASE(part_of_mapping_with_unaligned_length_succeeds, MSYNC, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an empty range at an unmapped address refused with ENOMEM
+/* Detects: an empty range at an unmapped address refused with ENOMEM
  * (Linux checks nothing for length 0). */
 SC_CASE(zero_length_at_unmapped_address_succeeds, MSYNC, SC_LINUX,
 	"msync of length 0 at an unmapped page-aligned address succeeds")
@@ -94,7 +94,7 @@ SC_CASE(zero_length_at_unmapped_address_succeeds, MSYNC, SC_LINUX,
 			      err);
 }
 
-/* Detects a write through a mapping that msync does not record in the
+/* Detects: a write through a mapping that msync does not record in the
  * file's times (backup and build tools would miss the change). */
 SC_FS_CASE(msync_after_write_through_mapping_updates_mtime, MSYNC, SC_POSIX,
 	   "After a write through a MAP_SHARED mapping and MS_SYNC, the file's "

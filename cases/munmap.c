@@ -12,7 +12,7 @@
 #include "sc.h"
 #include "sc_vgquiet.h"
 
-/* Detects munmap of length 0 taken as success (POSIX: EINVAL). */
+/* Detects: munmap of length 0 taken as success (POSIX: EINVAL). */
 SC_CASE(munmap_length_zero_fails_with_einval, MMAP_PAGES, SC_POSIX,
 	"munmap with length 0 fails with EINVAL and removes nothing")
 {
@@ -26,7 +26,7 @@ SC_CASE(munmap_length_zero_fails_with_einval, MMAP_PAGES, SC_POSIX,
 	SC_CHECK_OK(munmap(p, page));
 }
 
-/* Detects a range beyond the user address space, or one whose length
+/* Detects: a range beyond the user address space, or one whose length
  * wraps round the top, taken as success. */
 SC_CASE(munmap_outside_address_space_fails_with_einval, MMAP_PAGES, SC_POSIX,
 	"munmap of the last page of the address space, or of a length that "
@@ -41,7 +41,7 @@ SC_CASE(munmap_outside_address_space_fails_with_einval, MMAP_PAGES, SC_POSIX,
 	sc_vg_quiet_end();
 }
 
-/* Detects munmap of a free range reported as an error (POSIX: nothing
+/* Detects: munmap of a free range reported as an error (POSIX: nothing
  * mapped there is not an error). */
 SC_CASE(munmap_of_unmapped_range_succeeds, MMAP_PAGES, SC_POSIX,
 	"munmap of a page-aligned range with nothing mapped succeeds")
@@ -64,7 +64,7 @@ static void read_unmapped(void *arg)
 	(void)*(volatile unsigned char *)arg;
 }
 
-/* Detects an unmapped page of a used mapping that still serves the old
+/* Detects: an unmapped page of a used mapping that still serves the old
  * data (munmap that only pretends). */
 SC_CASE(touching_unmapped_page_of_used_mapping_raises_sigsegv, MMAP_PAGES,
 	SC_POSIX,

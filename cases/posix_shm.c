@@ -48,7 +48,7 @@ static int new_object(const char *name, size_t size)
 	return fd;
 }
 
-/* Detects a libc or kernel whose new object is not empty, or whose
+/* Detects: a libc or kernel whose new object is not empty, or whose
  * descriptor leaks into exec'd programs (POSIX: FD_CLOEXEC is set). */
 SC_CASE(new_object_is_empty_with_cloexec, EXT_POSIX_SHM, SC_POSIX,
 	"shm_open(O_CREAT) makes an object of size 0 whose descriptor has "
@@ -64,7 +64,7 @@ SC_CASE(new_object_is_empty_with_cloexec, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an object whose size ftruncate does not set, or whose new bytes
+/* Detects: an object whose size ftruncate does not set, or whose new bytes
  * are not zeros (stale memory handed out). */
 SC_CASE(ftruncate_sizes_object_with_zeros, EXT_POSIX_SHM, SC_POSIX,
 	"ftruncate gives a new object its size, and its bytes read as zeros")
@@ -99,7 +99,7 @@ static void open_by_name_and_write(void *arg)
 	memset(p, 0, n->len);
 }
 
-/* Detects names that are private to a process (each opener its own
+/* Detects: names that are private to a process (each opener its own
  * object), or MAP_SHARED mappings of one object that do not share. */
 SC_CASE(same_name_is_same_object_in_other_process, EXT_POSIX_SHM, SC_POSIX,
 	"Another process that opens the same name maps the same object: its "
@@ -119,7 +119,8 @@ SC_CASE(same_name_is_same_object_in_other_process, EXT_POSIX_SHM, SC_POSIX,
 }
 
 /* Records glibc's reading of a name without its leading slash (POSIX
- * leaves it implementation-defined; FreeBSD refuses it). */
+ * leaves it implementation-defined; FreeBSD refuses it).  Detects: a C
+ * library that makes "name" and "/name" two objects, or refuses one. */
 SC_CASE(name_without_leading_slash_is_same_object, EXT_POSIX_SHM, SC_OBSERVED,
 	"A name without its leading slash opens the same object as the name "
 	"with it")
@@ -144,7 +145,8 @@ SC_CASE(name_without_leading_slash_is_same_object, EXT_POSIX_SHM, SC_OBSERVED,
 }
 
 /* Records glibc's rule for a slash inside a name (POSIX leaves names with
- * further slashes implementation-defined). */
+ * further slashes implementation-defined).  Detects: a name with an inner
+ * slash accepted (an object made outside /dev/shm's flat name space). */
 SC_CASE(slash_inside_name_fails_with_einval, EXT_POSIX_SHM, SC_OBSERVED,
 	"A name with a slash after the first fails with EINVAL")
 {
@@ -153,7 +155,7 @@ SC_CASE(slash_inside_name_fails_with_einval, EXT_POSIX_SHM, SC_OBSERVED,
 	SC_CHECK_ERRNO(shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600), EINVAL);
 }
 
-/* Detects O_EXCL ignored: a second creator would get the first one's
+/* Detects: O_EXCL ignored: a second creator would get the first one's
  * object and take it for new. */
 SC_CASE(creat_excl_on_existing_name_fails_with_eexist, EXT_POSIX_SHM, SC_POSIX,
 	"shm_open(O_CREAT|O_EXCL) of a name that exists fails with EEXIST")
@@ -164,7 +166,7 @@ SC_CASE(creat_excl_on_existing_name_fails_with_eexist, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an open without O_CREAT that makes the object anyway. */
+/* Detects: an open without O_CREAT that makes the object anyway. */
 SC_CASE(missing_name_without_creat_fails_with_enoent, EXT_POSIX_SHM, SC_POSIX,
 	"shm_open of a name that does not exist, without O_CREAT, fails with "
 	"ENOENT")
@@ -172,14 +174,14 @@ SC_CASE(missing_name_without_creat_fails_with_enoent, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_ERRNO(shm_open(sc_shm_name(), O_RDWR, 0), ENOENT);
 }
 
-/* Detects shm_unlink that reports success for a name that is not there. */
+/* Detects: shm_unlink that reports success for a name that is not there. */
 SC_CASE(unlink_of_missing_name_fails_with_enoent, EXT_POSIX_SHM, SC_POSIX,
 	"shm_unlink of a name that does not exist fails with ENOENT")
 {
 	SC_CHECK_ERRNO(shm_unlink(sc_shm_name()), ENOENT);
 }
 
-/* Detects a name longer than NAME_MAX silently cut to fit (two long names
+/* Detects: a name longer than NAME_MAX silently cut to fit (two long names
  * with one prefix would then be one object). */
 SC_CASE(name_longer_than_name_max_fails_with_enametoolong, EXT_POSIX_SHM,
 	SC_POSIX,
@@ -195,7 +197,7 @@ SC_CASE(name_longer_than_name_max_fails_with_enametoolong, EXT_POSIX_SHM,
 	SC_CHECK_ERRNO(shm_unlink(name), ENAMETOOLONG);
 }
 
-/* Detects a creation mode that is not masked by the umask (an object
+/* Detects: a creation mode that is not masked by the umask (an object
  * more open than its creator allows). */
 SC_CASE(new_object_mode_is_masked_by_umask, EXT_POSIX_SHM, SC_POSIX,
 	"A new object's mode is the mode asked for less the umask; its owner "
@@ -238,7 +240,7 @@ static void open_read_only_object(void *arg)
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects a mode that is not enforced: a process without write permission
+/* Detects: a mode that is not enforced: a process without write permission
  * opens the object for writing. */
 SC_CASE(mode_denies_write_open_with_eacces, EXT_POSIX_SHM, SC_POSIX,
 	"shm_open(O_RDWR), and O_RDONLY|O_TRUNC, of a mode 0444 object fail "
@@ -255,7 +257,7 @@ SC_CASE(mode_denies_write_open_with_eacces, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an O_RDWR open that is refused (or read-only) because the mode
+/* Detects: an O_RDWR open that is refused (or read-only) because the mode
  * it creates with has no write bit (POSIX: the mode applies to later
  * opens, not to the creating one). */
 SC_CASE(creating_open_is_writable_whatever_its_mode, EXT_POSIX_SHM, SC_POSIX,
@@ -271,7 +273,7 @@ SC_CASE(creating_open_is_writable_whatever_its_mode, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an O_RDONLY descriptor that lets a shared mapping write the
+/* Detects: an O_RDONLY descriptor that lets a shared mapping write the
  * object. */
 SC_CASE(read_only_descriptor_refuses_shared_write_mapping, EXT_POSIX_SHM,
 	SC_POSIX,
@@ -296,7 +298,7 @@ SC_CASE(read_only_descriptor_refuses_shared_write_mapping, EXT_POSIX_SHM,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects O_TRUNC ignored on an existing object. */
+/* Detects: O_TRUNC ignored on an existing object. */
 SC_CASE(o_trunc_empties_existing_object, EXT_POSIX_SHM, SC_POSIX,
 	"shm_open(O_RDWR|O_TRUNC) of an existing object truncates it to 0 and "
 	"keeps its mode and owner")
@@ -315,7 +317,7 @@ SC_CASE(o_trunc_empties_existing_object, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects an object destroyed (or emptied) with its last descriptor: POSIX
+/* Detects: an object destroyed (or emptied) with its last descriptor: POSIX
  * keeps it, with its data, until shm_unlink. */
 SC_CASE(object_and_data_persist_after_last_close, EXT_POSIX_SHM, SC_POSIX,
 	"After every descriptor and mapping is gone, reopening the name finds "
@@ -335,7 +337,7 @@ SC_CASE(object_and_data_persist_after_last_close, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects shm_unlink that leaves the name (a later open still finds it) or
+/* Detects: shm_unlink that leaves the name (a later open still finds it) or
  * that takes the object from those still using it. */
 SC_CASE(unlink_removes_name_at_once_mapping_keeps_data, EXT_POSIX_SHM, SC_POSIX,
 	"After shm_unlink the name is gone at once, while an existing mapping "
@@ -359,7 +361,7 @@ SC_CASE(unlink_removes_name_at_once_mapping_keeps_data, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(munmap(p, len));
 }
 
-/* Detects a name that cannot be used again after shm_unlink while the old
+/* Detects: a name that cannot be used again after shm_unlink while the old
  * object is still mapped, or that opens the old object. */
 SC_CASE(name_after_unlink_makes_new_separate_object, EXT_POSIX_SHM, SC_POSIX,
 	"After shm_unlink, shm_open(O_CREAT|O_EXCL) of the name makes a new, "
@@ -396,7 +398,7 @@ static void open_lowest(void *arg)
 	SC_CHECK_OK(close(b));
 }
 
-/* Detects a shm_open whose descriptor is not the lowest free one (POSIX
+/* Detects: a shm_open whose descriptor is not the lowest free one (POSIX
  * requires it, as for open). */
 SC_CASE(descriptor_is_lowest_free_one, EXT_POSIX_SHM, SC_POSIX,
 	"shm_open returns the lowest-numbered descriptor not open")
@@ -421,7 +423,7 @@ static void open_without_descriptors(void *arg)
 	SC_CHECK_ERRNO(shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600), EMFILE);
 }
 
-/* Detects a shm_open that goes past RLIMIT_NOFILE or fails with another
+/* Detects: a shm_open that goes past RLIMIT_NOFILE or fails with another
  * errno when the process has no free descriptor. */
 SC_CASE(no_free_descriptor_fails_with_emfile, EXT_POSIX_SHM, SC_POSIX,
 	"shm_open in a process with no free descriptor fails with EMFILE")
@@ -440,7 +442,7 @@ static void touch_cut_page(void *arg)
 	(void)*(volatile unsigned char *)(c->p + c->page);
 }
 
-/* Detects an object that keeps serving the pages ftruncate cut off (or
+/* Detects: an object that keeps serving the pages ftruncate cut off (or
  * hands out the old data when it grows back). */
 SC_CASE(shrinking_object_under_mapping_cuts_pages, EXT_POSIX_SHM, SC_POSIX,
 	"Shrinking a mapped object makes its cut pages raise SIGBUS; growing "
@@ -467,7 +469,7 @@ SC_CASE(shrinking_object_under_mapping_cuts_pages, EXT_POSIX_SHM, SC_POSIX,
 	SC_CHECK_OK(close(fd));
 }
 
-/* Detects posix_fallocate taken as a resize: it may only grow an object,
+/* Detects: posix_fallocate taken as a resize: it may only grow an object,
  * never shrink it. */
 SC_CASE(posix_fallocate_grows_object_never_shrinks_it, EXT_POSIX_SHM, SC_POSIX,
 	"posix_fallocate of two pages grows an empty object to two pages; "

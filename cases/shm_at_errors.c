@@ -14,7 +14,7 @@
 #include "sc.h"
 #include "sc_shm.h"
 
-/* Detects shmat of an id that names no segment (never made, or removed)
+/* Detects: shmat of an id that names no segment (never made, or removed)
  * attaching something, or failing with another errno. */
 SC_CASE(shmat_of_invalid_id_fails_with_einval, SHMAT, SC_POSIX,
 	"shmat of id -1, and of the id of a removed segment, fails with "
@@ -26,7 +26,7 @@ SC_CASE(shmat_of_invalid_id_fails_with_einval, SHMAT, SC_POSIX,
 	SC_CHECK_SHMAT_ERRNO(id, NULL, 0, EINVAL);
 }
 
-/* Detects a SHM_RDONLY attachment that mprotect can make writable (the
+/* Detects: a SHM_RDONLY attachment that mprotect can make writable (the
  * read-only promise, and the permission check behind it, undone). */
 SC_CASE(rdonly_attach_cannot_be_made_writable, SHMAT, SC_LINUX,
 	"mprotect(PROT_READ|PROT_WRITE) of a SHM_RDONLY attachment fails with "
@@ -39,7 +39,7 @@ SC_CASE(rdonly_attach_cannot_be_made_writable, SHMAT, SC_LINUX,
 	sc_shm_dt(p);
 }
 
-/* Detects a read-write attachment whose protection cannot be lowered and
+/* Detects: a read-write attachment whose protection cannot be lowered and
  * raised again (it was attached with write permission). */
 SC_CASE(rw_attach_can_be_made_read_only_and_writable_again, SHMAT, SC_LINUX,
 	"A read-write attachment can be mprotect()ed to PROT_READ and back to "
@@ -56,7 +56,9 @@ SC_CASE(rw_attach_can_be_made_read_only_and_writable_again, SHMAT, SC_LINUX,
 }
 
 /* Records Linux's rule: a segment marked for destruction (SHM_DEST) but
- * still attached can be attached again by its id. */
+ * still attached can be attached again by its id.  Detects: shmat of a
+ * removed but still attached segment refused (EIDRM or EINVAL), which
+ * programs relying on Linux's rule would hit. */
 SC_CASE(removed_segment_still_attached_can_be_attached_by_id, SHMCTL, SC_LINUX,
 	"After IPC_RMID of a segment that is still attached, shmat by its id "
 	"succeeds and shows the same memory")
@@ -73,7 +75,7 @@ SC_CASE(removed_segment_still_attached_can_be_attached_by_id, SHMCTL, SC_LINUX,
 	sc_shm_dt(p);
 }
 
-/* Detects a second IPC_RMID that destroys a segment still attached (or is
+/* Detects: a second IPC_RMID that destroys a segment still attached (or is
  * refused: the id still names it). */
 SC_CASE(repeated_rmid_keeps_attached_segment, SHMCTL, SC_LINUX,
 	"A second IPC_RMID of a segment still attached succeeds and does not "
@@ -92,7 +94,7 @@ SC_CASE(repeated_rmid_keeps_attached_segment, SHMCTL, SC_LINUX,
 	sc_shm_dt(p);
 }
 
-/* Detects SHM_REMAP honoured at address 0 (the CVE-2017-5669 hole: a
+/* Detects: SHM_REMAP honoured at address 0 (the CVE-2017-5669 hole: a
  * mapping of page 0). */
 SC_CASE(remap_at_address_rounded_to_zero_fails_with_einval, SHMAT, SC_LINUX,
 	"shmat with SHM_RND|SHM_REMAP at an address below SHMLBA (rounded "
@@ -103,7 +105,7 @@ SC_CASE(remap_at_address_rounded_to_zero_fails_with_einval, SHMAT, SC_LINUX,
 			     EINVAL);
 }
 
-/* Detects munmap refused on part of an attachment, or a later shmdt that
+/* Detects: munmap refused on part of an attachment, or a later shmdt that
  * does not detach the rest (nattch would stay up for ever). */
 SC_CASE(munmap_of_part_of_attachment_then_shmdt_detaches_rest, SHMDT, SC_LINUX,
 	"munmap of the first page of a two-page attachment succeeds; shmdt "
@@ -123,7 +125,7 @@ SC_CASE(munmap_of_part_of_attachment_then_shmdt_detaches_rest, SHMDT, SC_LINUX,
 	SC_CHECK_EQ(ds.shm_nattch, 0, "shm_nattch after munmap and shmdt");
 }
 
-/* Detects SHM_LOCK / SHM_UNLOCK not recorded in shm_perm.mode. */
+/* Detects: SHM_LOCK / SHM_UNLOCK not recorded in shm_perm.mode. */
 SC_CASE(shm_lock_and_unlock_set_and_clear_shm_locked, SHMCTL, SC_LINUX,
 	"SHM_LOCK sets SHM_LOCKED in shm_perm.mode and SHM_UNLOCK clears it")
 {

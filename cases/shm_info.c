@@ -39,7 +39,7 @@ static unsigned long long proc_limit(const char *name)
 	return v;
 }
 
-/* Detects IPC_INFO reporting limits other than the ones in force (a
+/* Detects: IPC_INFO reporting limits other than the ones in force (a
  * program sizing its segments from it would be refused). */
 SC_CASE(ipc_info_reports_limits_in_force, EXT_LIMITS, SC_LINUX,
 	"IPC_INFO gives shmmin 1 and the shmmax, shmall and shmmni of "
@@ -100,7 +100,7 @@ static void count_in_new_namespace(void *arg)
 	SC_CHECK_OK(shmctl(b, IPC_RMID, NULL));
 }
 
-/* Detects SHM_INFO counts that do not follow segments being made, used
+/* Detects: SHM_INFO counts that do not follow segments being made, used
  * and removed (ipcs -u shows them). */
 SC_CASE(shm_info_counts_follow_segments, EXT_LIMITS, SC_LINUX,
 	"SHM_INFO's used_ids, shm_tot and shm_rss follow segments made, "
@@ -149,7 +149,7 @@ static void stat_by_index(void *arg)
 	SC_CHECK_ERRNO(shmctl(highest, SHM_STAT, &by_index), EINVAL);
 }
 
-/* Detects SHM_STAT (what ipcs uses to list segments) naming another
+/* Detects: SHM_STAT (what ipcs uses to list segments) naming another
  * segment than the index's, or finding one after its removal; and
  * kernel.shm_next_id (checkpoint/restore) not giving the id asked. */
 SC_CASE(shm_stat_by_index_gives_the_segments_id_and_data, SHMCTL, SC_LINUX,
@@ -176,7 +176,7 @@ static void fill_to_shmmni(void *arg)
 		       ENOSPC);
 }
 
-/* Detects SHMMNI not enforced (a namespace could exhaust the kernel's
+/* Detects: SHMMNI not enforced (a namespace could exhaust the kernel's
  * segment table). */
 SC_CASE(shmget_beyond_shmmni_fails_with_enospc, EXT_LIMITS, SC_LINUX,
 	"With kernel.shmmni 3 and three segments, shmget of a fourth fails "
