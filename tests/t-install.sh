@@ -12,25 +12,10 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SHMCONFORM_BUILD:-$top/build}
-work=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-t-install.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok   $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || sed 's/^/     /' "$2" | head -n 40
-}
-check() { # check NAME COMMAND...: passes when the command exits 0
-	name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then ok "$name"; else not_ok "$name" "$work/out"; fi
-}
+# shellcheck source=tests/tally.sh
+tname=t-install
+. "$top/tests/tally.sh"
+
 # A few quick programs: pages, System V segments, a file-backed one.
 progs="cases/mmap_pages cases/shm_get cases/msync"
 
@@ -102,5 +87,4 @@ check "shmconform explain MMAP-PAGES (the installed claims and sources)" \
 	"$p/bin/shmconform" explain MMAP-PAGES
 "$p/libexec/shmconform/sc-sweep" >/dev/null 2>&1 || true
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -6,27 +6,15 @@
 # Ends with "N passed, N failed"; exits 1 on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-t-package.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok   $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || sed 's/^/     /' "$2" | head -n 40
-}
+# shellcheck source=tests/tally.sh
+tname=t-package
+. "$top/tests/tally.sh"
 
 if "$top/ci/build-package" "$work/out" >"$work/log" 2>&1; then
 	ok "dpkg-buildpackage -us -uc -b, no lintian error"
 else
 	not_ok "the package does not build, or lintian finds errors" "$work/log"
-	echo "$passed passed, $failed failed"
-	exit 1
+	finish
 fi
 deb=$(ls "$work"/out/shmconform_*.deb)
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$work/files"
@@ -57,5 +45,4 @@ if [ -z "$bad" ]; then ok "Depends: $depends"; else
 fi
 if grep -q "$top" "$work/files"; then not_ok "a packaged path names the clone"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
