@@ -1,3 +1,4 @@
+#!/bin/sh
 # shellcheck shell=sh
 # tests/tally.sh: sourced by a tests/t-*.sh (after setting tname=NAME).  Gives it a private
 # work directory ($work, removed on exit), the tallies and the verdict
