@@ -29,7 +29,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SHMCONFORM_BUILD:-$top/build}
-sweep=$build/harness/sc-sweep # tools move to build/tools at the merge
+sweep=$build/tools/sc-sweep
 knob=/proc/sys/vm/nr_hugepages
 
 die() {

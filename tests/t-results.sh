@@ -20,7 +20,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 build=${SHMCONFORM_BUILD:-$top/build}
-scrun=$build/harness/sc-run # moves to build/tools/sc-run with the tools
+scrun=$build/tools/sc-run
 syspy=/usr/bin/python3      # Debian's python3-* packages are visible to it only
 tool=reports/shmreport.py
 work=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-t-results.XXXXXX")
@@ -237,5 +237,5 @@ JS
 	check "TAP 14 (on request) read by node's tap-parser" node "$node_dir/read.cjs" "$work/results.tap14"
 fi
 
-"$build/harness/sc-sweep" >/dev/null 2>&1
+"$build/tools/sc-sweep" >/dev/null 2>&1
 tally
