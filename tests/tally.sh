@@ -1,3 +1,4 @@
+#!/bin/sh
 # shellcheck shell=sh
 # Sourced by tests/t-*.sh: the tally every test ends with ("N passed, N
 # failed").  Needs $work (a scratch directory).
