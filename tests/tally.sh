@@ -16,6 +16,7 @@ not_ok() { # not_ok NAME [FILE]: FILE's first lines say why
 check() { # check NAME COMMAND...: passes when the command exits 0
 	name=$1
 	shift
+	# shellcheck disable=SC2154 # $work: the sourcing test's scratch directory
 	if "$@" >"$work/out" 2>&1; then
 		ok "$name"
 	else
