@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 from shmrep import claims as claims_mod  # noqa: E402
 from shmrep import expect, explain, html, jsonfmt, junit, matrix  # noqa: E402
 from shmrep import probe as probe_mod  # noqa: E402
-from shmrep import runs, sources, summary, tap  # noqa: E402
+from shmrep import partial, runs, sources, summary, tap  # noqa: E402
 from shmrep.errors import UserError  # noqa: E402
 
 TOP = os.path.dirname(HERE)
@@ -74,19 +74,40 @@ def _emit(text, path):
     d = os.path.dirname(path)
     if d:
         os.makedirs(d, exist_ok=True)
-    tmp = path + ".tmp"
+    # A whole file or none: a full disk or an interrupt leaves the old file
+    # (or nothing), never half of one, nor the temporary file.
+    tmp = "%s.%d.tmp" % (path, os.getpid())
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
-    except OSError as e:
-        raise UserError("cannot write %s: %s" % (path, e.strerror)) from None
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise UserError("cannot write %s: %s"
+                            % (path, e.strerror)) from None
+        raise
 
 
 def cmd_all(args):
     claims = _claims(args)
     exps = _expectations(args, claims)
-    run = _run(args, claims, exps)
+    run = None
+    if not args.kyua_log:
+        run = _run(args, claims, exps)
+    else:
+        # An interrupted Kyua leaves no results in its file: its output
+        # says which cases finished.
+        try:
+            run = _run(args, claims, exps)
+        except UserError:
+            pass
+        if run is None or not run.cases:
+            run = exps.apply(partial.run_from_kyua_log(args.kyua_log))
+            run.seconds = args.elapsed
     out = args.out or os.path.dirname(args.results) or "."
     files = {
         "results.tap": tap.write(run, claims, args.tap_version),
@@ -97,9 +118,13 @@ def cmd_all(args):
     written = []
     for name, text in files.items():
         path = os.path.join(out, name)
+        if args.partial:
+            text = partial.mark(name, text, args.partial)
         _emit(text, path)
         written.append(path)
     sys.stdout.write(summary.write(run, claims, written))
+    if args.partial:
+        sys.stdout.write("partial run: %s\n" % args.partial)
     bad = run.unexpected()
     if args.strict_xpass:
         bad += [p for p in run.points() if p.outcome == "xpass"]
@@ -201,6 +226,12 @@ def parser():
     a.add_argument("--elapsed", type=_elapsed, metavar="SECONDS",
                    help="wall time of the run")
     a.add_argument("--tap-version", type=int, choices=(13, 14), default=13)
+    a.add_argument("--partial", metavar="REASON",
+                   help="the run was interrupted (REASON): every report "
+                        "says it holds only the cases that finished")
+    a.add_argument("--kyua-log", metavar="FILE",
+                   help="kyua test's output, read for the finished cases "
+                        "when the results file has none (a killed Kyua)")
     a.add_argument("--strict-xpass", action="store_true",
                    help="exit 1 on an unexpected pass too")
     a.set_defaults(func=cmd_all)
