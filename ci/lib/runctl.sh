@@ -30,6 +30,7 @@
 # signal comes), and the script exits 128+signal.
 sc_me=${sc_me:-ci/$(basename "$0")}
 sc_signal=""
+sc_signals=0 # how many came
 sc_phase=run
 sc_child=""
 sc_how=term
@@ -128,6 +129,7 @@ sc_stop_session() {
 }
 
 sc_trap() { # the handler of INT, TERM and HUP
+	sc_signals=$((sc_signals + 1))
 	if [ -z "$sc_signal" ]; then
 		sc_signal=$1
 	elif [ "$sc_phase" = interrupting ]; then
@@ -162,6 +164,7 @@ sc_launch() {
 sc_step() { # sc_step HOW [--out FILE | --err FILE] CMD...
 	sc_how=$1
 	shift
+	sc_seen=$sc_signals
 	# fds 4, 5 and 6: the step's stdin (a background job would get
 	# /dev/null), stdout and stderr
 	exec 4<&0
@@ -183,7 +186,7 @@ sc_step() { # sc_step HOW [--out FILE | --err FILE] CMD...
 	sc_child=$!
 	exec 4<&- 5>&- 6>&-
 	# A signal just before $! was known: stop the step now.
-	[ -z "$sc_signal" ] || sc_stop_session "$sc_child" "$sc_how"
+	[ "$sc_signals" = "$sc_seen" ] || sc_stop_session "$sc_child" "$sc_how"
 	while :; do
 		sc_rc=0
 		wait "$sc_child" || sc_rc=$?
