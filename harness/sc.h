@@ -305,6 +305,13 @@ const char *sc_shm_name(void);
  * the sweep tool call this). Returns the number of items removed. */
 int sc_sweep_stale(void);
 
+/* ---- the clock ---------------------------------------------------------- */
+
+/* Wait until time() is past t (at most one second boundary, never a fixed
+ * sleep) and return time(): makes "later" visible in fields that count whole
+ * seconds (shm_atime, shm_dtime, shm_ctime). */
+time_t sc_wait_next_second(time_t t);
+
 /* ---- environment ------------------------------------------------------- */
 
 bool sc_running_on_valgrind(void);
