@@ -56,6 +56,7 @@ struct sc_rcase {
 	struct sc_kv *md;
 	size_t n_md;
 	bool has_cleanup;
+	bool sc_harness; /* a shmconform case (X-claim): see sc_ended */
 	int timeout_s;
 
 	enum sc_verdict verdict;
