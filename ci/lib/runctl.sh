@@ -20,9 +20,9 @@
 #                          int     SIGINT to CMD (Python: finally-clauses run)
 #                          nested  SIGTERM to CMD, a ci/ script with its own
 #                                  handling; it keeps this run's locks
-#                        and, if CMD has not ended 5 s later, SIGKILL to the
-#                        session.  If CMD is SIGKILLed with us, it gets
-#                        SIGTERM (parent-death signal).
+#                        and, once CMD has ended (at most 5 s), SIGTERM then
+#                        SIGKILL to what is left of its session.  If we are
+#                        SIGKILLed, CMD gets SIGTERM (parent-death signal).
 #   sc_writable DIR WHAT mkdir -p DIR and check it can be written (one line
 #                        and exit 2 if not)
 # On SIGINT, SIGTERM or SIGHUP the running step is stopped; the caller's
@@ -104,9 +104,17 @@ sc_wait_gone() {
 	[ -z "$(sc_members "$@")" ]
 }
 
-# Stop the step whose session is $1, the way HOW ($2) says; then, at once
-# (kill) or after 5 s, SIGKILL what is left: the processes of its session
-# and of the sessions under it (Kyua gives each case a session of its own).
+# Is process $1 alive (a zombie, our child not yet waited for, is not)?
+sc_running() {
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	'' | Z*) return 1 ;;
+	esac
+}
+
+# Stop the step whose session is $1, the way HOW ($2) says; give the step up
+# to 5 s to end by itself (its own cleanup); then what is left of its
+# session and of the sessions under it (Kyua gives each case its own):
+# SIGTERM, and 1 s later SIGKILL.  kill: SIGKILL to all at once.
 sc_stop_session() {
 	if [ "$2" = kill ]; then
 		kill -STOP "$1" 2>/dev/null || : # starts nothing while read
@@ -118,11 +126,19 @@ sc_stop_session() {
 	int) kill -INT "$1" 2>/dev/null || : ;;
 	nested) kill -TERM "$1" 2>/dev/null || : ;;
 	esac
-	# shellcheck disable=SC2086 # one session per word
-	if [ "$2" = kill ] || ! sc_wait_gone 50 $sc_sessions; then
-		# shellcheck disable=SC2046
-		kill -KILL $(sc_members $sc_sessions) 2>/dev/null || :
+	if [ "$2" != kill ]; then
+		sc_n=0
+		while [ "$sc_n" -lt 50 ] && sc_running "$1"; do
+			sleep 0.1
+			sc_n=$((sc_n + 1))
+		done
+		# shellcheck disable=SC2046,SC2086 # one pid, one session per word
+		kill -TERM $(sc_members $sc_sessions) 2>/dev/null || :
+		# shellcheck disable=SC2086
+		sc_wait_gone 10 $sc_sessions || :
 	fi
+	# shellcheck disable=SC2046,SC2086
+	kill -KILL $(sc_members $sc_sessions) 2>/dev/null || :
 	# shellcheck disable=SC2086
 	sc_wait_gone 20 $sc_sessions || sc_say "warning: processes of" \
 		"session $1 did not end: $(sc_members $sc_sessions | tr '\n' ' ')"
