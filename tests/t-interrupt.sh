@@ -191,7 +191,7 @@ if [ "${1:-}" = --inside ]; then
 	done
 	normal first
 	say "2. interrupts during the cases"
-	for d in 0 0.05 0.15 0.3 0.5 0.8 1.1 1.5 2 3; do
+	for d in 0 0.05 0.1 0.2 0.3 0.5 0.7 0.9 1.2 1.5; do
 		interrupt cases "$d" "${sigs[i % 3]}"
 		i=$((i + 1))
 	done
