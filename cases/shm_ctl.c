@@ -118,7 +118,7 @@ SC_CASE(ipc_set_updates_ctime, SHMCTL, SC_POSIX,
 	sc_shm_stat(id, &ds);
 	time_t created = ds.shm_ctime;
 	/* A later second, so that a ctime left at creation shows. */
-	time_t t0 = sc_shm_after_second(created);
+	time_t t0 = sc_wait_next_second(created);
 	sc_shm_set(id, geteuid(), getegid(), 0640);
 	time_t t1 = time(NULL);
 	sc_shm_stat(id, &ds);

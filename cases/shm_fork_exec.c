@@ -127,7 +127,7 @@ SC_CASE(fork_sets_lpid_and_atime_to_forking_parent, EXT_FORK_EXEC, SC_OBSERVED,
 	sc_shm_stat(id, &ds);
 	SC_CHECK_PID(ds.shm_lpid, b.pid, "shm_lpid before the fork");
 	/* The fork in a later second than A's attach. */
-	time_t t0 = sc_shm_after_second(ds.shm_atime);
+	time_t t0 = sc_wait_next_second(ds.shm_atime);
 	sc_actor_fork(&a, &d);
 	time_t t1 = time(NULL);
 	sc_shm_stat(id, &ds);

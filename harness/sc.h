@@ -340,6 +340,13 @@ const char *sc_shm_name(void);
 
 /* sc_sweep_stale(): remove what killed runs left (sc_core.h). */
 
+/* ---- the clock ---------------------------------------------------------- */
+
+/* Wait until time() is past t (at most one second boundary, never a fixed
+ * sleep) and return time(): makes "later" visible in fields that count whole
+ * seconds (shm_atime, shm_dtime, shm_ctime). */
+time_t sc_wait_next_second(time_t t);
+
 /* ---- environment ------------------------------------------------------- */
 
 bool sc_running_on_valgrind(void);

@@ -214,27 +214,6 @@ char *sc_shm_free_area(size_t len, size_t align)
 	return aligned;
 }
 
-time_t sc_shm_after_second(time_t t)
-{
-	/* Sleep to just past the next second, then poll: time() (the
-	 * kernel's coarse clock, the one shm_*time use) may trail the
-	 * precise clock by a tick. */
-	for (int i = 0; i < 200; i++) {
-		time_t now = time(NULL);
-		if (now > t)
-			return now;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		long ns =
-		    i == 0 ? 1000000000L - ts.tv_nsec + 1000000L : 5000000L;
-		if (ns >= 1000000000L)
-			ns = 999999999L;
-		struct timespec d = {0, ns};
-		nanosleep(&d, NULL);
-	}
-	SC_FAIL("harness: time() did not pass %lld within 2 s", (long long)t);
-}
-
 int sc_shm_rmid_forced(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/shm_rmid_forced", "re");

@@ -57,10 +57,6 @@ void sc_shm_dt(const void *addr);
  * fixed-address shmat can use it. */
 char *sc_shm_free_area(size_t len, size_t align);
 
-/* Wait (at most ~1.1 s) until time() has moved past t; return time().
- * shm_atime/dtime/ctime count whole seconds: this makes "later" visible. */
-time_t sc_shm_after_second(time_t t);
-
 /* kernel.shm_rmid_forced: 0 or 1, -1 if it cannot be read. */
 int sc_shm_rmid_forced(void);
 

@@ -25,7 +25,7 @@ from shmrep import claims as claims_mod  # noqa: E402
 from shmrep import deviations, differences, explain, html  # noqa: E402
 from shmrep import jsonfmt, junit, matrix  # noqa: E402
 from shmrep import probe as probe_mod  # noqa: E402
-from shmrep import runs, sources, summary, tap  # noqa: E402
+from shmrep import partial, runs, sources, summary, tap  # noqa: E402
 from shmrep.errors import UserError  # noqa: E402
 
 TOP = os.path.dirname(HERE)
@@ -108,7 +108,19 @@ def _emit(text, path):
 def cmd_all(args):
     claims = _claims(args)
     exps = _expectations(args, claims)
-    run = _run(args, claims, exps)
+    run = None
+    if not args.kyua_log:
+        run = _run(args, claims, exps)
+    else:
+        # An interrupted Kyua leaves no results in its file: its output
+        # says which cases finished.
+        try:
+            run = _run(args, claims, exps)
+        except UserError:
+            pass
+        if run is None or not run.cases:
+            run = exps.apply(partial.run_from_kyua_log(args.kyua_log))
+            run.seconds = args.elapsed
     out = args.out or os.path.dirname(args.results) or "."
     files = {
         "results.tap": tap.write(run, claims, args.tap_version),
@@ -119,9 +131,13 @@ def cmd_all(args):
     written = []
     for name, text in files.items():
         path = os.path.join(out, name)
+        if args.partial:
+            text = partial.mark(name, text, args.partial)
         _emit(text, path)
         written.append(path)
     sys.stdout.write(summary.write(run, claims, written))
+    if args.partial:
+        sys.stdout.write("partial run: %s\n" % args.partial)
     return 1 if run.unexpected() else 0
 
 
@@ -237,6 +253,12 @@ def parser():
     a.add_argument("--elapsed", type=_elapsed, metavar="SECONDS",
                    help="wall time of the run")
     a.add_argument("--tap-version", type=int, choices=(13, 14), default=13)
+    a.add_argument("--partial", metavar="REASON",
+                   help="the run was interrupted (REASON): every report "
+                        "says it holds only the cases that finished")
+    a.add_argument("--kyua-log", metavar="FILE",
+                   help="kyua test's output, read for the finished cases "
+                        "when the results file has none (a killed Kyua)")
     a.set_defaults(func=cmd_all)
 
     for name, what in (("tap", "TAP (version 13; --tap-version 14)"),

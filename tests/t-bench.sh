@@ -11,6 +11,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SHMCONFORM_BUILD:-$top/build}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-tbench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# sh runs no EXIT trap when a signal ends it (ci/test interrupted): exit.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 fail() {
 	echo "t-bench: FAIL: $*" >&2
 	exit 1

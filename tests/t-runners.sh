@@ -16,6 +16,10 @@ build=${SHMCONFORM_BUILD:-$top/build}
 scrun=$build/tools/sc-run
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shmconform-t-runners.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# sh runs no EXIT trap when a signal ends it (ci/test interrupted): exit.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 passed=0
 failed=0
 ok() {

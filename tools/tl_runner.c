@@ -75,6 +75,8 @@ static void tl_add_md(struct tl_rcase *c, const char *key, const char *val)
 		c->has_cleanup = strcmp(val, "true") == 0;
 	else if (strcmp(key, "timeout") == 0)
 		c->timeout_s = atoi(val);
+	else if (strcmp(key, "X-claim") == 0)
+		c->sc_harness = true;
 }
 
 static void tl_broken_listing(struct tl_run *run, const char *program,
@@ -569,6 +571,18 @@ static void tl_finish(struct tl_job *j)
 			c->reason ? c->reason : "");
 }
 
+/* Would the cleanup of j's shmconform case find nothing to undo?  Its body
+ * exited (no signal), and the pointer to its ledger (sc_begin writes it in
+ * the work directory, sc_end removes it) is gone. */
+static bool sc_cleanup_has_nothing(const struct sc_job *j)
+{
+	if (!j->c->sc_harness || !j->c->body.exited)
+		return false;
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/work/shmconform.ledger", j->ctl);
+	return access(path, F_OK) != 0 && errno == ENOENT;
+}
+
 /* The process j ran ended with wait status st. Returns true when the
  * case is done, false when its cleanup was started. */
 static bool tl_ended(struct tl_job *j, int st)
@@ -581,8 +595,11 @@ static bool tl_ended(struct tl_job *j, int st)
 	e->status = e->exited ? WEXITSTATUS(st) : 0;
 	e->signo = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	e->core = WIFSIGNALED(st) && WCOREDUMP(st);
-	/* Kyua runs the cleanup whatever the body did, timeouts included. */
-	if (!j->cleanup && j->c->has_cleanup) {
+	/* Kyua runs the cleanup whatever the body did, timeouts included.
+	 * Not a shmconform case's whose body ended by itself and released
+	 * its ledger: its cleanup would find nothing to undo (one process
+	 * less per case; a killed or crashed body still gets it). */
+	if (!j->cleanup && j->c->has_cleanup && !sc_cleanup_has_nothing(j)) {
 		j->cleanup = true;
 		if (tl_start(j) == 0)
 			return false;
