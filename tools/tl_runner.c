@@ -574,7 +574,7 @@ static void tl_finish(struct tl_job *j)
 /* Would the cleanup of j's shmconform case find nothing to undo?  Its body
  * exited (no signal), and the pointer to its ledger (sc_begin writes it in
  * the work directory, sc_end removes it) is gone. */
-static bool sc_cleanup_has_nothing(const struct sc_job *j)
+static bool tl_cleanup_has_nothing(const struct tl_job *j)
 {
 	if (!j->c->sc_harness || !j->c->body.exited)
 		return false;
@@ -599,7 +599,7 @@ static bool tl_ended(struct tl_job *j, int st)
 	 * Not a shmconform case's whose body ended by itself and released
 	 * its ledger: its cleanup would find nothing to undo (one process
 	 * less per case; a killed or crashed body still gets it). */
-	if (!j->cleanup && j->c->has_cleanup && !sc_cleanup_has_nothing(j)) {
+	if (!j->cleanup && j->c->has_cleanup && !tl_cleanup_has_nothing(j)) {
 		j->cleanup = true;
 		if (tl_start(j) == 0)
 			return false;

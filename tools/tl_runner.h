@@ -58,7 +58,7 @@ struct tl_rcase {
 	struct tl_kv *md;
 	size_t n_md;
 	bool has_cleanup;
-	bool sc_harness; /* a shmconform case (X-claim): see sc_ended */
+	bool sc_harness; /* a shmconform case (X-claim): see tl_ended */
 	int timeout_s;
 
 	enum tl_verdict verdict;
