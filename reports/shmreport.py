@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 from shmrep import claims as claims_mod  # noqa: E402
 from shmrep import expect, explain, html, jsonfmt, junit, matrix  # noqa: E402
 from shmrep import probe as probe_mod  # noqa: E402
-from shmrep import runs, sources, summary, tap  # noqa: E402
+from shmrep import i18n, runs, sources, summary, tap  # noqa: E402
 from shmrep.errors import UserError  # noqa: E402
 
 TOP = os.path.dirname(HERE)
@@ -83,6 +83,24 @@ def _emit(text, path):
         raise UserError("cannot write %s: %s" % (path, e.strerror)) from None
 
 
+def _sources(args):
+    d = getattr(args, "cases", None)
+    return sources.Sources(d if d is not None else DEFAULT_CASES)
+
+
+def _demo(args):
+    """(fault, what it breaks) for a demonstration run, or None."""
+    if not getattr(args, "demo", None):
+        return None
+    fault, _, what = args.demo.partition("=")
+    return (fault, what or fault)
+
+
+def _html(run, claims, exps, args):
+    return html.write(run, claims, exps, src=_sources(args),
+                      lang=args.lang, demo=_demo(args))
+
+
 def cmd_all(args):
     claims = _claims(args)
     exps = _expectations(args, claims)
@@ -91,7 +109,7 @@ def cmd_all(args):
     files = {
         "results.tap": tap.write(run, claims, args.tap_version),
         "results.junit.xml": junit.write(run, claims),
-        "report.html": html.write(run, claims, exps),
+        "report.html": _html(run, claims, exps, args),
         "results.json": jsonfmt.dumps(run),
     }
     written = []
@@ -99,7 +117,10 @@ def cmd_all(args):
         path = os.path.join(out, name)
         _emit(text, path)
         written.append(path)
-    sys.stdout.write(summary.write(run, claims, written))
+    sys.stdout.write(summary.write(run, claims, written, args.lang,
+                                   _demo(args)))
+    if _demo(args):
+        return 0  # the failures of a demonstration are the point
     bad = run.unexpected()
     if args.strict_xpass:
         bad += [p for p in run.points() if p.outcome == "xpass"]
@@ -115,9 +136,9 @@ def cmd_one(args):
     elif args.cmd == "junit":
         text = junit.write(run, claims)
     elif args.cmd == "html":
-        text = html.write(run, claims, exps)
+        text = _html(run, claims, exps, args)
     elif args.cmd == "summary":
-        text = summary.write(run, claims)
+        text = summary.write(run, claims, lang=args.lang, demo=_demo(args))
     else:
         text = jsonfmt.dumps(run)
     _emit(text, args.output)
@@ -151,7 +172,8 @@ def cmd_explain(args):
     loaded = [exps.apply(runs.load(r)) for r in args.runs]
     declared = sources.scan(args.cases if args.cases is not None
                             else DEFAULT_CASES)
-    sys.stdout.write(explain.explain(args.id, claims, loaded, declared))
+    sys.stdout.write(explain.explain(args.id, claims, loaded, declared,
+                                     args.lang))
     return 0
 
 
@@ -192,6 +214,10 @@ def parser():
                         "expectations/expectations.json)")
         sp.add_argument("--no-expectations", action="store_true",
                         help="report raw observations only")
+        sp.add_argument("--lang", choices=i18n.LANGS, default="en",
+                        help="language of the summary, explain and the "
+                        "HTML report's first view (TAP and JUnit stay "
+                        "English)")
 
     a = sub.add_parser("all", help="write TAP, JUnit, HTML and JSON results "
                        "and print the summary (what ci/run-suite runs)")
@@ -203,6 +229,12 @@ def parser():
     a.add_argument("--tap-version", type=int, choices=(13, 14), default=13)
     a.add_argument("--strict-xpass", action="store_true",
                    help="exit 1 on an unexpected pass too")
+    a.add_argument("--cases", metavar="DIR",
+                   help="case sources shown in the HTML report (default: "
+                   "cases/)")
+    a.add_argument("--demo", metavar="FAULT=WHAT",
+                   help="mark the reports as a demonstration under an "
+                   "injected fault (ci/break); exits 0")
     a.set_defaults(func=cmd_all)
 
     for name, what in (("tap", "TAP (version 13; --tap-version 14)"),
@@ -220,6 +252,12 @@ def parser():
                            default=13)
         if name == "export":
             s.add_argument("--elapsed", type=_elapsed, metavar="SECONDS")
+        if name in ("html", "summary"):
+            s.add_argument("--demo", metavar="FAULT=WHAT",
+                           help="mark it as a demonstration (ci/break)")
+        if name == "html":
+            s.add_argument("--cases", metavar="DIR",
+                           help="case sources to show (default: cases/)")
         s.set_defaults(func=cmd_one)
 
     m = sub.add_parser("matrix", help="claims x environments from runs")
