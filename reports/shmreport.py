@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 from shmrep import claims as claims_mod  # noqa: E402
 from shmrep import expect, explain, html, jsonfmt, junit, matrix  # noqa: E402
 from shmrep import probe as probe_mod  # noqa: E402
-from shmrep import i18n, runs, sources, summary, tap  # noqa: E402
+from shmrep import demo, i18n, runs, sources, summary, tap  # noqa: E402
 from shmrep.errors import UserError  # noqa: E402
 
 TOP = os.path.dirname(HERE)
@@ -115,7 +115,7 @@ def cmd_all(args):
     written = []
     for name, text in files.items():
         path = os.path.join(out, name)
-        _emit(text, path)
+        _emit(demo.mark(name, text, _demo(args)), path)
         written.append(path)
     sys.stdout.write(summary.write(run, claims, written, args.lang,
                                    _demo(args)))
@@ -141,7 +141,8 @@ def cmd_one(args):
         text = summary.write(run, claims, lang=args.lang, demo=_demo(args))
     else:
         text = jsonfmt.dumps(run)
-    _emit(text, args.output)
+    _emit(demo.mark({"tap": ".tap", "junit": ".xml", "export": ".json"}.get(
+        args.cmd, ""), text, _demo(args)), args.output)
     return 0
 
 
@@ -154,8 +155,9 @@ def cmd_matrix(args):
                         % (len(labels), len(args.runs)))
     loaded = []
     for i, r in enumerate(args.runs):
-        loaded.append(exps.apply(runs.load(
-            r, None, labels[i] if i < len(labels) else None)))
+        run = runs.load(r, None, labels[i] if i < len(labels) else None)
+        demo.refuse(run, r)
+        loaded.append(exps.apply(run))
     m = matrix.Matrix(loaded, claims, args.by)
     if not args.html and not args.md:
         args.md = "-"
@@ -252,9 +254,8 @@ def parser():
                            default=13)
         if name == "export":
             s.add_argument("--elapsed", type=_elapsed, metavar="SECONDS")
-        if name in ("html", "summary"):
-            s.add_argument("--demo", metavar="FAULT=WHAT",
-                           help="mark it as a demonstration (ci/break)")
+        s.add_argument("--demo", metavar="FAULT=WHAT",
+                       help="mark it as a demonstration (ci/break)")
         if name == "html":
             s.add_argument("--cases", metavar="DIR",
                            help="case sources to show (default: cases/)")
