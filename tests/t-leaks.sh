@@ -2,6 +2,7 @@
 # tests/t-leaks.sh: a whole suite run leaves nothing behind.
 #
 # Snapshots System V segments (ipcs -m), POSIX shm names (/dev/shm), the
+# huge page pool (vm.nr_hugepages, HugePages_Free), the
 # temporary directory's shmconform* entries, the harness state directory and
 # processes before the suite runs under Kyua, and again after: anything new
 # is a leak, named with its details.  No sweep runs in between (ci/run-suite
@@ -35,6 +36,10 @@ snapshot() {
 	{
 		ipcs -m | awk '$1 ~ /^0x/ { print "sysv-segment key=" $1 " id=" $2 " owner=" $3 " perms=" $4 " bytes=" $5 " nattch=" $6 }'
 		find /dev/shm -mindepth 1 -maxdepth 1 | sed 's|^|dev-shm |'
+		# huge pages: the pool's size and what is free in it
+		awk '$1 == "HugePages_Total:" || $1 == "HugePages_Free:" {
+			printf "huge-pages %s %s\n", $1, $2 }' /proc/meminfo
+		echo "vm.nr_hugepages $(cat /proc/sys/vm/nr_hugepages 2>/dev/null)"
 		find "${TMPDIR:-/tmp}" /tmp -mindepth 1 -maxdepth 1 \
 			-name 'shmconform*' ! -name 'shmconform-state' |
 			sed 's|^|tmp |'
@@ -116,5 +121,5 @@ if [ -n "$new" ]; then
 		SHMCONFORM_STATE="" "$build/harness/sc-sweep" >/dev/null 2>&1
 	exit 1
 fi
-echo "t-leaks: nothing left behind (SysV segments, /dev/shm, shmconform* temp" \
-	"files, ledgers, processes)"
+echo "t-leaks: nothing left behind (SysV segments, /dev/shm, huge pages," \
+	"shmconform* temp files, ledgers, processes)"

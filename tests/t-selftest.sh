@@ -45,6 +45,7 @@ SHMCONFORM_BUILD=$build "$top/ci/build" || die "the build failed"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sc-selftest.XXXXXX") || die "mktemp failed"
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
+	"$top/ci/hugepages" restore
 	if [ "${SHMCONFORM_KEEP:-0}" = 1 ]; then
 		echo "t-selftest: work directory kept: $work"
 	else
@@ -52,6 +53,8 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+# Huge pages for the EXT-HUGETLB cases (as root; given back by cleanup).
+"$top/ci/hugepages" reserve
 
 # ---- the cases and their claims (from the programs' own metadata) -------
 : >"$work/claims.tsv"

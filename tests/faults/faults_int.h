@@ -105,4 +105,20 @@ struct fm_map *fm_next_overlap(const void *a, size_t len, int *i);
 /* Turn the tracked shared mapping m into a private copy in place. */
 void fm_unshare(struct fm_map *m);
 
+/* ---- hooks of faults_ext2.c, called first by the older interposers ---- */
+
+struct shmid_ds;
+/* Adjust mmap's arguments; false: fail with errno. */
+bool fm_x_mmap_args(void **addr, size_t *len, int *prot, int *flags, int fd,
+		    off_t *off);
+/* The others: true when the call was handled, its result in *ret. */
+bool fm_x_munmap(int *ret, void *addr, size_t len);
+bool fm_x_msync(int *ret, void *addr, size_t len, int flags);
+bool fm_x_mprotect(int *ret, void *addr, size_t len, int prot);
+bool fm_x_ftruncate(int *ret, int fd, off_t length);
+bool fm_x_shmget(int *ret, key_t key, size_t size, int flg);
+bool fm_x_shmat(void **ret, int id, const void *addr, int flg);
+bool fm_x_shmdt(int *ret, const void *addr);
+bool fm_x_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
+
 #endif

@@ -375,6 +375,8 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	fm_init();
 	if (fm_fault == F_none)
 		return fm_real.mmap(addr, len, prot, flags, fd, off);
+	if (!fm_x_mmap_args(&addr, &len, &prot, &flags, fd, &off))
+		return MAP_FAILED;
 	return fm_mmap(addr, len, prot, flags, fd, off);
 }
 
@@ -388,6 +390,9 @@ int munmap(void *addr, size_t len)
 	fm_init();
 	if (fm_fault == F_none)
 		return fm_real.munmap(addr, len);
+	int x;
+	if (fm_x_munmap(&x, addr, len))
+		return x;
 	if (fm_fault == F_munmap_partial_page_kept && len % fm_page()) {
 		len -= len % fm_page();
 		if (len == 0)
@@ -410,6 +415,9 @@ int msync(void *addr, size_t len, int flags)
 {
 	fm_init();
 	const int valid = MS_ASYNC | MS_SYNC | MS_INVALIDATE;
+	int x;
+	if (fm_x_msync(&x, addr, len, flags))
+		return x;
 	switch (fm_fault) {
 	case F_none:
 		return fm_real.msync(addr, len, flags);
@@ -462,6 +470,9 @@ int mprotect(void *addr, size_t len, int prot)
 {
 	fm_init();
 	int want = prot;
+	int x;
+	if (fm_x_mprotect(&x, addr, len, prot))
+		return x;
 	switch (fm_fault) {
 	case F_prot_read_writable:
 		if ((prot & PROT_READ) && !(prot & PROT_WRITE))
@@ -496,6 +507,9 @@ int mprotect(void *addr, size_t len, int prot)
 int ftruncate(int fd, off_t length)
 {
 	fm_init();
+	int x;
+	if (fm_x_ftruncate(&x, fd, length))
+		return x;
 	if (fm_fault != F_extend_keeps_tail)
 		return fm_real.ftruncate(fd, length);
 	/* Keep what a mapping wrote past the old EOF, in its page. */

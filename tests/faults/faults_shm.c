@@ -103,6 +103,9 @@ int shmget(key_t key, size_t size, int flg)
 	fm_init();
 	if (fm_fault == F_none)
 		return fm_real.shmget(key, size, flg);
+	int x;
+	if (fm_x_shmget(&x, key, size, flg))
+		return x;
 	if (fm_fault == F_rmid_key_late && key != IPC_PRIVATE)
 		for (int i = 0; i < fm_nremoved; i++)
 			if (fm_removed[i].key == key) {
@@ -171,6 +174,9 @@ void *shmat(int id, const void *addr, int flg)
 	fm_init();
 	if (fm_fault == F_none)
 		return fm_real.shmat(id, addr, flg);
+	void *x;
+	if (fm_x_shmat(&x, id, addr, flg))
+		return x;
 	uintptr_t lba = (uintptr_t)SHMLBA, a = (uintptr_t)addr;
 	bool wanted_ro = flg & SHM_RDONLY;
 	switch (fm_fault) {
@@ -237,6 +243,9 @@ int shmdt(const void *addr)
 	fm_init();
 	if (fm_fault == F_none)
 		return fm_real.shmdt(addr);
+	int x;
+	if (fm_x_shmdt(&x, addr))
+		return x;
 	struct fm_map *m = fm_attachment(addr);
 	struct shmid_ds ds;
 	if (fm_fault == F_shmdt_noop && m)
@@ -348,6 +357,9 @@ int shmctl(int id, int cmd, struct shmid_ds *buf)
 	fm_init();
 	if (fm_fault == F_none)
 		return fm_real.shmctl(id, cmd, buf);
+	int x;
+	if (fm_x_shmctl(&x, id, cmd, buf))
+		return x;
 	struct shmid_ds ds;
 	int rv;
 	if (!fm_known_cmd(cmd) && fm_fault == F_bad_cmd_accepted)

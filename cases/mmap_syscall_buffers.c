@@ -1,0 +1,66 @@
+/*
+ * A mapping handed to a system call as its buffer.  MMAP-IS-MEMORY: the
+ * kernel takes the mapping like any memory, even a mapping of the very
+ * file it reads or writes (no deadlock on the file's own pages).
+ * MMAP-BEYOND-FILE: a page wholly past end-of-file that a system call
+ * touches is a failed copy (EFAULT), not a signal.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sc.h"
+#include "sc_mapcheck.h"
+
+/* Detects a kernel that refuses (or deadlocks on) I/O whose buffer is a
+ * mapping of the same file. */
+SC_FS_CASE(pread_and_pwrite_with_mapping_of_same_file_as_buffer, MMAP_IS_MEMORY,
+	   SC_LINUX,
+	   "pread of a file's page 0 into its own mapping of page 1, and "
+	   "pwrite from the mapping to page 2, copy the bytes")
+{
+	size_t page = sc_page_size();
+	int fd = sc_tmpfile(fs, 3 * page, NULL);
+	unsigned char *p =
+	    mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(p);
+	SC_CHECK_EQ(pread(fd, p + page, page, 0), page,
+		    "bytes pread into the file's own mapping");
+	SC_CHECK_MEM(p + page, SC_WANT_PATTERN_AT(0), page,
+		     "page 1 of the mapping after pread of page 0 into it");
+	SC_CHECK_EQ(pwrite(fd, p, page, (off_t)(2 * page)), page,
+		    "bytes pwritten from the file's own mapping");
+	SC_CHECK_MEM(p + 2 * page, SC_WANT_PATTERN_AT(0), page,
+		     "page 2 of the mapping after pwrite of page 0 there");
+	SC_CHECK_OK(munmap(p, 3 * page));
+	SC_CHECK_OK(close(fd));
+}
+
+/* Detects a page past EOF that a system call reads as data (zeros), or
+ * that kills the caller with SIGBUS instead of failing the call. */
+SC_FS_CASE(write_from_page_beyond_eof_fails_with_efault, MMAP_BEYOND_FILE,
+	   SC_LINUX,
+	   "write(2) whose buffer is a mapped page wholly past end-of-file "
+	   "fails with EFAULT, and no signal is raised")
+{
+	size_t page = sc_page_size();
+	char path[PATH_MAX];
+	int fd = sc_tmpfile(fs, page, path);
+	unsigned char *p = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(p);
+	int out = sc_tmpfile(fs, 0, NULL);
+	SC_CHECK_ERRNO(write(out, p + page, 16), EFAULT);
+	SC_CHECK_EQ(sc_file_size(out), 0, "size of the file written to");
+	SC_CHECK_OK(close(out));
+	SC_CHECK_OK(munmap(p, 2 * page));
+	SC_CHECK_OK(close(fd));
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	SC_ADD(tp, pread_and_pwrite_with_mapping_of_same_file_as_buffer);
+	SC_ADD(tp, write_from_page_beyond_eof_fails_with_efault);
+	return atf_no_error();
+}
