@@ -1,4 +1,5 @@
 """explain: a claim or a case in words, with its results in given runs."""
+import re
 import textwrap
 
 from . import i18n
@@ -27,18 +28,66 @@ def _wrap(label, text, width=78, lang="en"):
                          subsequent_indent=" " * 12) or ["%-11s" % label]
 
 
+# What _wrap_cjk breaks between: a run of characters that are neither CJK
+# (two columns, as _cols counts them) nor spaces (a word, an identifier, a
+# number), or else one character.
+_CHUNK = re.compile("[^\\s\u2e81-\U0010ffff]+|.", re.S)
+# Punctuation a line should not start with, and should not end with.
+_NO_START = set("，。、；：？！）》」』】…,.;:?!)]}")
+_NO_END = set("（《「『【")
+
+
+def _carried(cur, chunk):
+    """How many of the line's last chunks go to the next line with chunk:
+    opening punctuation just before it, and when chunk is closing
+    punctuation, back to a chunk that may start a line (0: none can go
+    and leave the line something)."""
+    n, need = len(cur), chunk[0] in _NO_START
+    while (n > 2 and not cur[n - 1].isspace() and
+           (need or cur[n - 1][-1] in _NO_END)):
+        n -= 1
+        need = cur[n][0] in _NO_START
+    return 0 if need else len(cur) - n
+
+
 def _wrap_cjk(label, text, width):
-    lines, cur, cols = [], _pad(label) + " ", 12
-    for ch in text:
-        w = _cols(ch)
-        if cols + w > width:
-            lines.append(cur.rstrip())
-            cur, cols = " " * 12, 12
-            if ch == " ":
-                continue
-        cur += ch
-        cols += w
-    lines.append(cur.rstrip())
+    """Lines of at most width columns.  A line may break between any two
+    CJK characters or at a space, but not inside a run of other characters
+    unless that run alone is longer than a line, nor just before closing
+    punctuation or just after opening punctuation when the neighbouring
+    chunk can go along to the next line."""
+    lines, cur = [], [_pad(label) + " "]
+
+    def cols(chunks):
+        return sum(_cols(c) for c in chunks)
+
+    def newline(*chunks):
+        lines.append("".join(cur).rstrip())
+        cur[:] = [" " * 12] + list(chunks)
+
+    for chunk in _CHUNK.findall(text):
+        if chunk.isspace():
+            if cols(cur) + 1 > width:
+                newline()
+            elif not (lines and len(cur) == 1):  # no space to start a line
+                cur.append(" ")
+            continue
+        if cols(cur) + _cols(chunk) <= width:
+            cur.append(chunk)
+            continue
+        k = _carried(cur, chunk)
+        if k and 12 + cols(cur[-k:]) + _cols(chunk) <= width:
+            moved = cur[-k:]
+            del cur[-k:]
+            newline(*moved, chunk)
+        elif 12 + _cols(chunk) <= width:
+            newline(chunk)
+        else:  # longer than a line by itself: break it where it must
+            for ch in chunk:
+                if cols(cur) + _cols(ch) > width:
+                    newline()
+                cur.append(ch)
+    lines.append("".join(cur).rstrip())
     return lines
 
 
