@@ -25,7 +25,8 @@ from shmrep import claims as claims_mod  # noqa: E402
 from shmrep import deviations, differences, explain, html  # noqa: E402
 from shmrep import jsonfmt, junit, matrix  # noqa: E402
 from shmrep import probe as probe_mod  # noqa: E402
-from shmrep import partial, runs, sources, summary, tap  # noqa: E402
+from shmrep import demo, i18n, marks, partial, runs, sources  # noqa: E402
+from shmrep import summary, tap  # noqa: E402
 from shmrep.errors import UserError  # noqa: E402
 
 TOP = os.path.dirname(HERE)
@@ -105,6 +106,24 @@ def _emit(text, path):
                 pass
 
 
+def _sources(args):
+    d = getattr(args, "cases", None)
+    return sources.Sources(d if d is not None else DEFAULT_CASES)
+
+
+def _demo(args):
+    """(fault, what it breaks) for a demonstration run, or None."""
+    if not getattr(args, "demo", None):
+        return None
+    fault, _, what = args.demo.partition("=")
+    return (fault, what or fault)
+
+
+def _html(run, claims, exps, args):
+    return html.write(run, claims, exps, src=_sources(args),
+                      lang=args.lang, demo=_demo(args))
+
+
 def cmd_all(args):
     claims = _claims(args)
     exps = _expectations(args, claims)
@@ -125,19 +144,24 @@ def cmd_all(args):
     files = {
         "results.tap": tap.write(run, claims, args.tap_version),
         "results.junit.xml": junit.write(run, claims),
-        "report.html": html.write(run, claims, exps),
+        "report.html": _html(run, claims, exps, args),
         "results.json": jsonfmt.dumps(run),
     }
     written = []
     for name, text in files.items():
         path = os.path.join(out, name)
         if args.partial:
-            text = partial.mark(name, text, args.partial)
+            text = marks.partial(name, text, args.partial)
+        if _demo(args):
+            text = marks.demonstration(name, text, _demo(args))
         _emit(text, path)
         written.append(path)
-    sys.stdout.write(summary.write(run, claims, written))
+    sys.stdout.write(summary.write(run, claims, written, args.lang,
+                                   _demo(args)))
     if args.partial:
         sys.stdout.write("partial run: %s\n" % args.partial)
+    if _demo(args):
+        return 0  # the failures of a demonstration are the point
     return 1 if run.unexpected() else 0
 
 
@@ -150,11 +174,15 @@ def cmd_one(args):
     elif args.cmd == "junit":
         text = junit.write(run, claims)
     elif args.cmd == "html":
-        text = html.write(run, claims, exps)
+        text = _html(run, claims, exps, args)
     elif args.cmd == "summary":
-        text = summary.write(run, claims)
+        text = summary.write(run, claims, lang=args.lang, demo=_demo(args))
     else:
         text = jsonfmt.dumps(run)
+    if _demo(args):
+        text = marks.demonstration({"tap": ".tap", "junit": ".xml",
+                                    "export": ".json"}.get(args.cmd, ""),
+                                   text, _demo(args))
     _emit(text, args.output)
     return 0
 
@@ -168,8 +196,9 @@ def cmd_matrix(args):
                         % (len(labels), len(args.runs)))
     loaded = []
     for i, r in enumerate(args.runs):
-        loaded.append(exps.apply(runs.load(
-            r, None, labels[i] if i < len(labels) else None)))
+        run = runs.load(r, None, labels[i] if i < len(labels) else None)
+        demo.refuse(run, r)
+        loaded.append(exps.apply(run))
     m = matrix.Matrix(loaded, claims, args.by)
     if not args.html and not args.md:
         args.md = "-"
@@ -202,7 +231,8 @@ def cmd_explain(args):
     loaded = [exps.apply(runs.load(r)) for r in args.runs]
     declared = sources.scan(args.cases if args.cases is not None
                             else DEFAULT_CASES)
-    sys.stdout.write(explain.explain(args.id, claims, loaded, declared))
+    sys.stdout.write(explain.explain(args.id, claims, loaded, declared,
+                                     args.lang))
     return 0
 
 
@@ -244,6 +274,10 @@ def parser():
                         "deviations/)")
         sp.add_argument("--no-expectations", action="store_true",
                         help="report raw observations only")
+        sp.add_argument("--lang", choices=i18n.LANGS, default="en",
+                        help="language of the summary, explain and the "
+                        "HTML report's first view (TAP and JUnit stay "
+                        "English)")
 
     a = sub.add_parser("all", help="write TAP, JUnit, HTML and JSON results "
                        "and print the summary (what ci/run-suite runs)")
@@ -259,6 +293,12 @@ def parser():
     a.add_argument("--kyua-log", metavar="FILE",
                    help="kyua test's output, read for the finished cases "
                         "when the results file has none (a killed Kyua)")
+    a.add_argument("--cases", metavar="DIR",
+                   help="case sources shown in the HTML report (default: "
+                   "cases/)")
+    a.add_argument("--demo", metavar="FAULT=WHAT",
+                   help="mark the reports as a demonstration under an "
+                   "injected fault (ci/break); exits 0")
     a.set_defaults(func=cmd_all)
 
     for name, what in (("tap", "TAP (version 13; --tap-version 14)"),
@@ -276,6 +316,11 @@ def parser():
                            default=13)
         if name == "export":
             s.add_argument("--elapsed", type=_elapsed, metavar="SECONDS")
+        s.add_argument("--demo", metavar="FAULT=WHAT",
+                       help="mark it as a demonstration (ci/break)")
+        if name == "html":
+            s.add_argument("--cases", metavar="DIR",
+                           help="case sources to show (default: cases/)")
         s.set_defaults(func=cmd_one)
 
     m = sub.add_parser("matrix", help="claims x environments from runs")

@@ -44,13 +44,15 @@ gen() {
 		$py $tool tap --results $syn $FX --tap-version 14 \
 			-o "$d/synthetic.tap14"
 		$py $tool junit --results $syn $FX -o "$d/synthetic.junit.xml"
-		$py $tool html --results $syn $FX -o "$d/synthetic.html"
+		$py $tool html --results $syn $FX --cases tests/reports/fixture-src \
+			-o "$d/synthetic.html"
 		$py $tool summary --results $syn $FX -o "$d/synthetic.summary"
 		$py $tool export --results $syn/kyua.db $FX \
 			-o "$d/synthetic.results.json"
 		$py $tool tap --results $fx/real $FX -o "$d/real.tap"
 		$py $tool junit --results $fx/real $FX -o "$d/real.junit.xml"
-		$py $tool html --results $fx/real $FX -o "$d/real.html"
+		$py $tool html --results $fx/real $FX --cases tests/reports/fixture-src \
+			-o "$d/real.html"
 		$py $tool summary --results $fx/real $FX -o "$d/real.summary"
 		$py $tool matrix $FX $syn $fx/real $fx/other-env/results.json \
 			--html "$d/matrix.html" --md "$d/matrix.md"

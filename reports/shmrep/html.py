@@ -1,8 +1,11 @@
 """The teaching report: one self-contained HTML file (no network, no
-JavaScript) that a learner reads claim by claim."""
+JavaScript) that a learner reads claim by claim, in English or Chinese
+(switched in place by two radio buttons and CSS), on a phone or a desktop,
+with the code of every case beside its result."""
 import os
 from html import escape
 
+from . import i18n
 from . import probe as probe_mod
 from . import teach
 
@@ -60,8 +63,9 @@ table { border-collapse: collapse; width: 100%; margin-top: .7rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem;
   text-align: left; vertical-align: top; }
 th { background: var(--soft); font-size: .85rem; }
-td.case { font-family: ui-monospace, "DejaVu Sans Mono", monospace;
-  font-size: .85rem; word-break: break-all; width: 28%; }
+td.case, .cid { font-family: ui-monospace, "DejaVu Sans Mono", monospace;
+  font-size: .85rem; overflow-wrap: anywhere; }
+td.case { width: 28%; }
 .points div { margin: .1rem 0; }
 .why-skip { color: #57606a; font-size: .85rem; }
 .lesson { border: 2px solid var(--fail); border-radius: .5rem;
@@ -80,73 +84,200 @@ dl.env dt { font-weight: 600; } dl.env dd { margin: 0; word-break: break-word; }
 .legend dt { font-weight: 600; margin-top: .4rem; }
 .legend dd { margin-left: 1.2rem; }
 footer { color: #57606a; font-size: .85rem; padding: 2rem 1.2rem; }
+h1, h3, .lesson .title, dd, td, li, p { overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; max-width: 100%; }
+/* The language switch: two radio buttons before the page, no script. */
+input.langsel { position: absolute; opacity: 0; pointer-events: none; }
+.langbar { float: right; margin-top: .4rem; font-size: .9rem; }
+.langbar label { border: 1px solid var(--line); border-radius: .3rem;
+  padding: .1rem .5rem; cursor: pointer; }
+#lang-en:checked ~ .page .t:lang(zh), #lang-zh:checked ~ .page .t:lang(en)
+  { display: none; }
+#lang-en:checked ~ .page label[for=lang-en],
+#lang-zh:checked ~ .page label[for=lang-zh] { background: var(--soft);
+  font-weight: 600; }
+.demo { border: 3px dashed var(--xpass); background: #fbefff;
+  border-radius: .5rem; padding: .6rem .9rem; margin: .8rem 0;
+  font-weight: 600; }
+pre.src { white-space: pre; overflow-x: auto; font-size: .8rem;
+  line-height: 1.35; }
+pre.src .hit { background: #ffebe9; display: inline-block; min-width: 100%;
+  font-weight: 700; }
+/* A phone: tables become cards, one cell a line. */
+@media (max-width: 40rem) {
+  main, header, footer { padding: 0 .6rem; }
+  .eo { grid-template-columns: 1fr; }
+  .eo .obs[style] { grid-column: auto !important; }
+  table.cards, table.cards tbody, table.cards tr, table.cards td
+    { display: block; width: auto; }
+  table.cards thead { display: none; }
+  table.cards tr { border: 1px solid var(--line); border-radius: .4rem;
+    margin: .5rem 0; padding: .3rem .5rem; }
+  table.cards td { border: 0; padding: .15rem 0; }
+  td.case { width: auto; }
+  dl.env { grid-template-columns: 1fr; }
+  dl.env dd { margin-bottom: .4rem; }
+}
 @media print { details { display: none; } article.claim { break-inside: avoid; } }
 """
-
-OUTCOME_WORDS = {"pass": "pass", "fail": "FAIL", "skip": "skip",
-                 "xfail": "expected failure", "xpass": "unexpected pass",
-                 "broken": "BROKEN"}
-
 
 def e(text):
     return escape(str(text if text is not None else ""))
 
 
+def T(key, *args):
+    """The report's text for key in both languages, switched by CSS."""
+    return B(i18n.t(key, "en") % args if args else i18n.t(key, "en"),
+             i18n.t(key, "zh") % args if args else i18n.t(key, "zh"))
+
+
+def B(en, zh):
+    """Two texts (already plain text) as spans the language switch shows
+    one of; one span when both are the same."""
+    if zh is None or zh == en:
+        return e(en)
+    return ('<span class="t" lang="en">%s</span><span class="t" '
+            'lang="zh-Hans">%s</span>' % (e(en), e(zh)))
+
+
+def cid(text):
+    """A case or point name that breaks at its underscores, colons and
+    slashes on a narrow screen, never inside a word."""
+    out = e(text)
+    for ch in ("_", ":", "/"):
+        out = out.replace(ch, ch + "<wbr>")
+    return out
+
+
 def badge(kind, words=None):
-    return '<span class="badge v-%s">%s</span>' % (
-        kind, e(words or OUTCOME_WORDS.get(kind) or
-                teach.VERDICT_WORDS.get(kind, kind)))
+    if words is not None:
+        inner = e(words)
+    elif kind in i18n.TEXT:
+        inner = T(kind)
+    else:
+        inner = e(kind)
+    return '<span class="badge v-%s">%s</span>' % (kind, inner)
 
 
 def anchor(text):
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text)
 
 
-def _lesson(p, claims, with_claim=True):
+def _claim_of(claims, c):
+    return claims.get(c.claim) if c.claim else None
+
+
+def _descr(claims, c):
+    claim = _claim_of(claims, c)
+    return B(c.descr, i18n.case_text(claim, c.id, c.descr, "zh"))
+
+
+def fail_location(p):
+    """(file, line) of the check that failed: from the harness's check
+    record, else from the lesson block's "check FILE:LINE"."""
+    f = p.failure or {}
+    if f.get("file") and f.get("line"):
+        try:
+            return os.path.basename(str(f["file"])), int(f["line"])
+        except (TypeError, ValueError):
+            pass
+    check = (p.lesson or {}).get("check") or ""
+    name, _, line = check.rpartition(":")
+    if name and line.isdigit():
+        return os.path.basename(name), int(line)
+    return None
+
+
+def _source(p, src):
+    """The case's body with the failing line marked; if the check that
+    failed is in a helper outside the body, that part of the file too."""
+    if src is None:
+        return ""
+    body = src.body(p.case.program, p.case.name)
+    if body is None:
+        return ""
+    loc = fail_location(p) if p.outcome in ("fail", "xfail", "broken") \
+        else None
+    hit = loc[1] if loc and loc[0] == body["file"] else None
+    out = ['<details class="source"%s><summary>%s <span class="mono">%s:%d'
+           '</span></summary>' % (" open" if hit else "", T("source"),
+                                  e(body["file"]), body["start"])]
+    out.append(_numbered(body["lines"], body["start"], hit))
+    if hit is not None and not body["start"] <= hit < body["start"] + len(
+            body["lines"]):
+        lines = src.lines(body["file"])
+        lo = max(1, hit - 8)
+        out.append("<p>%s <span class=\"mono\">%s:%d</span></p>" % (
+            T("source-helper"), e(body["file"]), hit))
+        out.append(_numbered(lines[lo - 1:hit + 3], lo, hit))
+    out.append("</details>")
+    return "\n".join(out)
+
+
+def _numbered(lines, first, hit):
+    rows = []
+    for i, text in enumerate(lines):
+        n = first + i
+        row = "%4d  %s" % (n, e(text))
+        if n == hit:
+            row = '<span class="hit" title="%s">%s</span>' % (
+                e(i18n.t("failing-line")), row)
+        rows.append(row)
+    return '<pre class="src">%s</pre>' % "\n".join(rows)
+
+
+def _lesson(p, claims, src=None, with_claim=True):
     c = p.case
-    claim = claims.get(c.claim) if c.claim else None
+    claim = _claim_of(claims, c)
     f = p.failure or {}
     kind = p.outcome if p.outcome in ("xfail", "broken") else "fail"
-    where = " on %s" % p.fs_label if p.fs_type else ""
+    where = T("on", p.fs_label) if p.fs_type else ""
     out = ['<div class="lesson %s" id="lesson-%s">' % (kind, anchor(p.id)),
-           '<div class="title">%s <span class="mono">%s</span>%s</div>'
-           % (badge(p.outcome), e(c.id), e(where))]
+           '<div class="title">%s <span class="cid">%s</span>%s</div>'
+           % (badge(p.outcome), cid(c.id), where)]
     if c.descr:
-        out.append("<p><b>What the case checks:</b> %s</p>" % e(c.descr))
+        out.append("<p><b>%s</b> %s</p>" % (T("checks-label"),
+                                            _descr(claims, c)))
     if f.get("expected") is not None:
-        what = f.get("what") or ""
+        what = f.get("what") or f.get("check") or ""
         if what:
-            out.append('<p><b>Looked at:</b> <code>%s</code></p>' % e(what))
-        out.append('<div class="eo"><div class="exp"><h4>Expected</h4>'
-                   '<p>%s</p></div><div class="obs"><h4>Observed</h4>'
-                   '<p>%s</p></div></div>' % (e(f["expected"]),
-                                              e(f["observed"])))
+            out.append('<p><b>%s</b> <code>%s</code></p>'
+                       % (T("looked-at"), e(what)))
+        out.append('<div class="eo"><div class="exp"><h4>%s</h4>'
+                   '<p>%s</p></div><div class="obs"><h4>%s</h4>'
+                   '<p>%s</p></div></div>' % (
+                       T("expected"), e(f["expected"]), T("observed-h"),
+                       e(f["observed"])))
     else:
         out.append('<div class="eo"><div class="obs" style="grid-column:'
-                   '1 / 3"><h4>Observed</h4><p>%s</p></div></div>'
-                   % e(f.get("message") or p.reason or "no reason given"))
-    out.append("<p><b>Why it matters:</b> %s</p>" % e(
-        teach.why(claim, c.cls, p.outcome, p.expectation)))
+                   '1 / 3"><h4>%s</h4><p>%s</p></div></div>' % (
+                       T("observed-h"), e(f.get("message") or p.reason) or
+                       T("no-reason")))
+    out.append("<p><b>%s</b> %s</p>" % (T("why-matters"), B(
+        teach.why(claim, c.cls, p.outcome, p.expectation, "en"),
+        teach.why(claim, c.cls, p.outcome, p.expectation, "zh"))))
     if p.expectation is not None:
         x = p.expectation
-        out.append("<p><b>Known deviation</b> <span class=\"mono\">%s</span>"
-                   " (%s): %s Reference: %s</p>" % (
-                       e(x.id), e(x.summary()), e(x.explanation),
-                       _link(x.reference)))
+        out.append("<p><b>%s</b> <span class=\"mono\">%s</span>"
+                   " (%s): %s %s %s</p>" % (
+                       T("known-deviation"), e(x.id), e(x.summary()),
+                       e(x.explanation), T("reference"), _link(x.reference)))
     if with_claim and claim is not None:
-        out.append('<p><b>Claim</b> <a href="#claim-%s">%s</a>: %s</p>'
-                   % (anchor(c.claim), e(c.claim), e(claim.get("statement"))))
+        out.append('<p><b>%s</b> <a href="#claim-%s">%s</a>: %s</p>' % (
+            T("claim-label"), anchor(c.claim), e(c.claim),
+            B(claim.get("statement"), i18n.claim_text(claim, "statement",
+                                                      "zh"))))
     if p.lesson:
         if p.lesson.get("check"):
-            out.append("<p><b>Check:</b> <code>%s</code></p>"
-                       % e(p.lesson["check"]))
+            out.append("<p><b>%s</b> <code>%s</code></p>"
+                       % (T("check-label"), e(p.lesson["check"])))
         if p.lesson.get("context"):
-            out.append("<p><b>Context:</b></p><pre>%s</pre>"
-                       % e("\n".join(p.lesson["context"])))
+            out.append("<p><b>%s</b></p><pre>%s</pre>"
+                       % (T("context"), e("\n".join(p.lesson["context"]))))
+    out.append(_source(p, src))
     if c.human_stderr.strip():
-        out.append("<details><summary>The case's full output "
-                   "(stderr)</summary><pre>%s</pre></details>"
-                   % e(c.human_stderr[-16384:]))
+        out.append("<details><summary>%s</summary><pre>%s</pre></details>"
+                   % (T("stderr"), e(c.human_stderr[-16384:])))
     out.append("</div>")
     return "\n".join(out)
 
@@ -165,238 +296,240 @@ def _points_cell(c):
         if p.outcome == "skip" and p.reason:
             extra = ' <span class="why-skip">%s</span>' % e(p.reason)
         elif p.outcome in ("fail", "broken", "xfail"):
-            extra = ' <a href="#lesson-%s">why</a>' % anchor(p.id)
+            extra = ' <a href="#lesson-%s">%s</a>' % (anchor(p.id), T("why"))
         elif p.outcome == "xpass":
-            extra = ' <span class="why-skip">expectation %s did not ' \
-                    'happen: stale?</span>' % e(p.expectation.id)
+            extra = ' <span class="why-skip">%s</span>' % T(
+                "skip-stale", p.expectation.id)
         out.append("<div>%s<span class=\"mono\">%s</span>%s</div>"
                    % (badge(p.outcome), label, extra))
     out.append("</td>")
     return "".join(out)
 
 
-def _cases_table(cases):
-    out = ['<table><thead><tr><th>Case</th><th>What it checks</th>'
-           '<th>Class</th><th>Result</th></tr></thead><tbody>']
+def _cases_table(cases, claims, src=None):
+    out = ['<table class="cards"><thead><tr><th>%s</th><th>%s</th>'
+           '<th>%s</th><th>%s</th></tr></thead><tbody>' % (
+               T("col-case"), T("col-checks"), T("col-class"),
+               T("col-result"))]
     for c in cases:
-        out.append('<tr id="case-%s"><td class="case">%s</td><td>%s</td>'
+        failing = any(p.outcome in ("fail", "broken", "xfail")
+                      for p in c.points)
+        code = "" if failing or src is None else _source(c.points[0], src)
+        out.append('<tr id="case-%s"><td class="case">%s</td><td>%s%s</td>'
                    '<td>%s</td>%s</tr>' % (
-                       anchor(c.id), e(c.id), e(c.descr), e(c.cls or "?"),
+                       anchor(c.id), cid(c.id), _descr(claims, c), code,
+                       T(c.cls) if c.cls in i18n.TEXT else e(c.cls or "?"),
                        _points_cell(c)))
     out.append("</tbody></table>")
     return "\n".join(out)
 
 
-def _claim_article(claim, cases, claims):
+def _claim_article(claim, cases, claims, src=None):
     pts = [p for c in cases for p in c.points]
     v = teach.claim_verdict(pts)
-    cid = claim["id"]
+    ident = claim["id"]
     classes = sorted({c.cls for c in cases if c.cls})
-    tags = "".join(' <span class="tag">%s</span>' % e(k) for k in classes)
+    tags = "".join(' <span class="tag">%s</span>' % T(k) for k in classes)
     if claim.get("extension"):
-        tags += ' <span class="tag">beyond the tutorial</span>'
+        tags += ' <span class="tag">%s</span>' % T("beyond")
     n_ok = sum(1 for p in pts if p.outcome in ("pass", "xpass"))
-    out = ['<article class="claim %s" id="claim-%s">' % (v, anchor(cid)),
-           '<h3>%s %s%s</h3>' % (e(cid), badge(v), tags)]
+    out = ['<article class="claim %s" id="claim-%s">' % (v, anchor(ident)),
+           '<h3>%s %s%s</h3>' % (e(ident), badge(v), tags)]
     if pts:
-        out.append('<p class="lead">%d case%s, %d of %d checks passed.</p>'
-                   % (len(cases), "" if len(cases) == 1 else "s", n_ok,
-                      len(pts)))
+        out.append('<p class="lead">%s</p>' % B(
+            "%d case%s, %d of %d checks passed." % (
+                len(cases), "" if len(cases) == 1 else "s", n_ok, len(pts)),
+            i18n.t("n-cases", "zh") % (len(cases), n_ok, len(pts))))
     words = claim.get("words")
-    out.append('<div class="sayings"><div class="saying"><h4>The tutorial '
-               'says</h4>%s</div><div class="saying"><h4>Precisely</h4>'
-               '<p>%s</p></div></div>' % (
+    out.append('<div class="sayings"><div class="saying"><h4>%s</h4>%s</div>'
+               '<div class="saying"><h4>%s</h4><p>%s</p></div></div>' % (
+                   T("tutorial-says"),
                    '<p class="words" lang="zh-CN">%s</p>' % e(words)
-                   if words else "<p><i>Not in the tutorial: the suite "
-                   "adds this claim.</i></p>", e(claim.get("statement"))))
+                   if words else "<p><i>%s</i></p>" % T("not-in-tutorial"),
+                   T("precisely"),
+                   B(claim.get("statement"),
+                     i18n.claim_text(claim, "statement", "zh"))))
     if claim.get("erratum"):
-        out.append('<div class="erratum"><strong>Erratum: the tutorial is '
-                   'wrong here.</strong> %s</div>' % e(claim["erratum"]))
+        out.append('<div class="erratum"><strong>%s</strong> %s</div>' % (
+            T("erratum"), B(claim["erratum"],
+                            i18n.claim_text(claim, "erratum", "zh"))))
     if cases:
-        out.append(_cases_table(cases))
+        out.append(_cases_table(cases, claims, src))
         for p in pts:
             if p.outcome in ("fail", "broken", "xfail"):
-                out.append(_lesson(p, claims, with_claim=False))
+                out.append(_lesson(p, claims, src, with_claim=False))
     elif claim.get("measured_by"):
-        out.append("<p><i>Measured, not tested: %s.</i></p>"
-                   % e(claim["measured_by"]))
+        out.append("<p><i>%s</i></p>" % T("measured", claim["measured_by"]))
     else:
-        out.append("<p><i>No case checks this claim yet.</i></p>")
+        out.append("<p><i>%s</i></p>" % T("no-case"))
     out.append("</article>")
     return "\n".join(out)
 
 
-LEGEND = [
-    ("pass", "the system behaves as the precise statement says."),
-    ("FAIL", "it does not: the lesson under the claim says what was "
-     "expected, what was observed and why it matters."),
-    ("expected failure", "a failure this environment is known for (an "
-     "entry of the deviations registry, with its explanation and "
-     "reference), or one the case itself declares; not counted as red."),
-    ("unexpected pass", "a known deviation that did not happen: the "
-     "system was fixed or the registry entry is stale; red, as in ATF."),
-    ("skip", "the environment cannot run the check (the reason says why); "
-     "nothing was verified."),
-    ("BROKEN", "the case could not finish (crash, timeout): nothing was "
-     "verified."),
-    ("POSIX / Linux / observed", "the class of a case: required by POSIX, "
-     "documented Linux behaviour, or what Linux does where POSIX leaves it "
-     "open."),
-]
+LEGEND = [("pass", "lg-pass"), ("fail", "lg-fail"), ("xfail", "lg-xfail"),
+          ("xpass", "lg-xpass"), ("skip", "lg-skip"),
+          ("broken", "lg-broken"), ("lg-class-k", "lg-class")]
 
 
-def write(run, claims, expectations=None, title="shmconform"):
+def write(run, claims, expectations=None, title="shmconform", src=None,
+          lang="en", demo=None):
+    """The report; lang is the language shown first, demo (fault name,
+    what it breaks) marks a demonstration run."""
     env = probe_mod.label(run.probe)
     n = run.counts()
     by_claim = {}
     for c in run.cases:
         by_claim.setdefault(c.claim, []).append(c)
-    known = [cid for cid in claims.order]
-    verdicts = {cid: teach.claim_verdict(
-        [p for c in by_claim.get(cid, []) for p in c.points]) for cid in known}
+    known = [ident for ident in claims.order]
+    verdicts = {ident: teach.claim_verdict(
+        [p for c in by_claim.get(ident, []) for p in c.points])
+        for ident in known}
     vcount = {}
     for v in verdicts.values():
         vcount[v] = vcount.get(v, 0) + 1
     rank = {"fail": 0, "broken": 1, "xfail": 2}
     failing = sorted((p for p in run.points() if p.outcome in rank),
                      key=lambda p: rank[p.outcome])
-    out = ['<!DOCTYPE html>', '<html lang="en">', '<head>',
-           '<meta charset="utf-8">',
+    checked = ' checked' if lang != "zh" else ''
+    out = ['<!DOCTYPE html>', '<html lang="%s">' % i18n.HTML_LANG[lang],
+           '<head>', '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, '
            'initial-scale=1">',
-           '<title>%s report: %s</title>' % (e(title), e(env)),
-           '<style>%s</style>' % CSS, '</head>', '<body>', '<header>',
-           '<h1>Shared memory on %s: what the tutorial gets right</h1>'
-           % e(env),
-           '<p class="lead">Each claim of the tutorial (Linux系统编程 day04: '
-           '共享内存) was checked on this system by small test cases. For '
-           'each claim: the tutorial\'s words, the precise statement, where '
-           'the tutorial is wrong (errata), and what every case observed.'
-           '</p>',
-           '<p class="lead">Run started %s; %d cases, %d checks%s; results '
-           'by %s.</p>' % (
-               e(run.started or "at an unknown time"), len(run.cases),
-               sum(n.values()), ", %.1f s" % run.seconds
-               if run.seconds else "", e(run.producer or "?")),
-           '<div class="counts">']
+           '<title>%s%s report: %s</title>' % (
+               "DEMONSTRATION " if demo else "", e(title), e(env)),
+           '<style>%s</style>' % CSS, '</head>', '<body>',
+           '<input type="radio" name="lang" id="lang-en" class="langsel"%s>'
+           % checked,
+           '<input type="radio" name="lang" id="lang-zh" class="langsel"%s>'
+           % ("" if checked else " checked"),
+           '<div class="page">', '<header>',
+           '<div class="langbar">%s: <label for="lang-en" lang="en">English'
+           '</label> <label for="lang-zh" lang="zh-Hans">中文</label></div>'
+           % T("lang-switch"),
+           '<h1>%s</h1>' % T("title", env)]
+    if demo:
+        out.append('<p class="demo" id="demonstration">%s</p>' % T(
+            "demo-banner", demo[0], demo[1]))
+    out += ['<p class="lead">%s</p>' % T("lead"),
+            '<p class="lead">%s</p>' % B(
+                i18n.t("run-line", "en") % (
+                    run.started or i18n.t("unknown-time", "en"),
+                    len(run.cases), sum(n.values()),
+                    ", %.1f s" % run.seconds if run.seconds else "",
+                    run.producer or "?"),
+                i18n.t("run-line", "zh") % (
+                    run.started or i18n.t("unknown-time", "zh"),
+                    len(run.cases), sum(n.values()),
+                    "，%.1f 秒" % run.seconds if run.seconds else "",
+                    run.producer or "?")),
+            '<div class="counts">']
     for k in ("pass", "fail", "skip", "xfail", "xpass", "broken"):
         out.append('<div class="count">%s<b>%d</b></div>' % (badge(k), n[k]))
     out.append("</div>")
     red = n["fail"] + n["broken"]
-    out.append('<p class="overall">%s</p>' % e(
-        "Of %d claims: %d hold here, %d fail, %d deviate as expected, "
-        "%d only skipped, %d have no case yet. %s" % (
-            len(known), vcount.get("holds", 0) + vcount.get("stale", 0),
-            vcount.get("fails", 0), vcount.get("deviates", 0),
-            vcount.get("skipped", 0), vcount.get("untested", 0),
-            "Nothing failed unexpectedly." if not red else
+    counts = (len(known), vcount.get("holds", 0) + vcount.get("stale", 0),
+              vcount.get("fails", 0), vcount.get("deviates", 0),
+              vcount.get("skipped", 0), vcount.get("untested", 0))
+    out.append('<p class="overall">%s %s</p>' % (
+        T("overall", *counts),
+        T("nothing-red") if not red else B(
             "%d check%s failed unexpectedly: see below." % (
-                red, "" if red == 1 else "s"))))
+                red, "" if red == 1 else "s"),
+            i18n.t("some-red", "zh") % red)))
     out.append("</header><main>")
-    out.append('<nav><h2>Claims</h2><ul>')
-    for cid in known:
+    out.append('<nav><h2>%s</h2><ul>' % T("claims"))
+    for ident in known:
         out.append('<li><a href="#claim-%s">%s</a> %s</li>' % (
-            anchor(cid), e(cid), badge(verdicts[cid])))
-    out.append('</ul><p><a href="#failures">Failures and their lessons</a> '
-               '· <a href="#environment">Environment</a> · '
-               '<a href="#legend">How to read this report</a></p></nav>')
+            anchor(ident), e(ident), badge(verdicts[ident])))
+    out.append('</ul><p><a href="#failures">%s</a> · <a href="#environment">'
+               '%s</a> · <a href="#legend">%s</a></p></nav>' % (
+                   T("nav-failures"), T("nav-environment"),
+                   T("nav-legend")))
 
-    out.append('<section id="failures"><h2>What failed, and what it '
-               'teaches</h2>')
+    out.append('<section id="failures"><h2>%s</h2>' % T("failures-h"))
     if failing:
-        out.append("<p>Every failure, expected or not, in one line; follow "
-                   "<i>lesson</i> for what was expected, what was observed "
-                   "and why it matters.</p>")
-        out.append('<table><thead><tr><th>Result</th><th>Case</th>'
-                   '<th>Expected / observed</th><th>Claim</th></tr></thead>'
-                   '<tbody>')
+        out.append("<p>%s</p>" % T("failures-p"))
+        out.append('<table class="cards"><thead><tr><th>%s</th><th>%s</th>'
+                   '<th>%s</th><th>%s</th></tr></thead><tbody>' % (
+                       T("col-result"), T("col-case"), T("col-eo"),
+                       T("col-claim")))
         for p in failing:
             c = p.case
             out.append('<tr><td>%s</td><td class="case">%s%s</td><td>%s '
-                       '<a href="#lesson-%s">lesson</a></td><td>%s</td></tr>'
-                       % (badge(p.outcome), e(c.id),
-                          e(" on " + p.fs_label) if p.fs_type else "",
-                          e(teach.short(p)), anchor(p.id),
+                       '<a href="#lesson-%s">%s</a></td><td>%s</td></tr>'
+                       % (badge(p.outcome), cid(c.id),
+                          T("on", p.fs_label) if p.fs_type else "",
+                          e(teach.short(p)), anchor(p.id), T("lesson"),
                           '<a href="#claim-%s">%s</a>' % (
                               anchor(c.claim), e(c.claim))
                           if c.claim in claims.by_id else e(c.claim or "")))
         out.append("</tbody></table>")
     else:
-        out.append("<p>Nothing failed: every check passed or was "
-                   "skipped with a reason.</p>")
+        out.append("<p>%s</p>" % T("nothing-failed"))
     out.append("</section>")
 
     for sec, members in claims.sections():
-        out.append('<section><h2>%s</h2>' % e(_section_title(sec)))
+        if demo:  # a demonstration shows the claims it ran, no others
+            members = [c for c in members if by_claim.get(c["id"])]
+            if not members:
+                continue
+        out.append('<section><h2>%s</h2>' % _section_title(sec))
         for claim in members:
             out.append(_claim_article(claim, by_claim.get(claim["id"], []),
-                                      claims))
+                                      claims, src))
         out.append("</section>")
-    other = [c for cid, cs in sorted(by_claim.items(), key=lambda x:
-                                     str(x[0]))
-             if cid not in claims.by_id for c in cs]
+    other = [c for ident, cs in sorted(by_claim.items(), key=lambda x:
+                                       str(x[0]))
+             if ident not in claims.by_id for c in cs]
     if other:
-        out.append('<section id="other"><h2>Cases outside the claims '
-                   'registry</h2>')
-        out.append(_cases_table(other))
+        out.append('<section id="other"><h2>%s</h2>' % T("other-cases"))
+        out.append(_cases_table(other, claims, src))
         for c in other:
             for p in c.points:
                 if p.outcome in ("fail", "broken", "xfail"):
-                    out.append(_lesson(p, claims))
+                    out.append(_lesson(p, claims, src))
         out.append("</section>")
 
     used = expectations.used([run]) if expectations else []
-    out.append('<section id="expectations"><h2>Expectations used</h2>')
+    out.append('<section id="expectations"><h2>%s</h2>' % T("exp-h"))
     if used:
-        out.append("<p>Known deviations of this environment (from %s) that "
-                   "matched a case in this run:</p><ul>" % e(
-                       expectations.path))
+        out.append("<p>%s</p><ul>" % T("exp-p", expectations.path))
         for x in used:
             hits = [p.outcome for p in run.points() if p.expectation is x]
             if not {"xfail", "xpass"} & set(hits):
                 continue
             n_x, n_p = hits.count("xfail"), hits.count("xpass")
-            seen = "%s %d check%s" % (badge("xfail"), n_x,
-                                      "" if n_x == 1 else "s")
+            seen = "%s %d" % (badge("xfail"), n_x)
             if n_p:
-                seen += ", %s %d: this deviation did not happen there, " \
-                        "the entry may be stale" % (badge("xpass"), n_p)
+                seen += ", %s %d: %s" % (badge("xpass"), n_p,
+                                         T("exp-stale"))
             out.append("<li><span class=\"mono\">%s</span> (%s): %s "
-                       "Reference: %s%s<br>%s</li>" % (
+                       "%s %s%s<br>%s</li>" % (
                            e(x.id), e(x.summary()), e(x.explanation),
-                           _link(x.reference),
-                           " Evidence: %s" % e(x.evidence)
+                           T("reference"), _link(x.reference),
+                           " %s %s" % (T("evidence"), e(x.evidence))
                            if x.evidence else "", seen))
         out.append("</ul>")
     else:
-        out.append("<p>No expectation matched: every verdict above is the "
-                   "raw observation.</p>")
+        out.append("<p>%s</p>" % T("exp-none"))
     out.append("</section>")
 
-    out.append('<section id="environment"><h2>Environment</h2>'
-               '<dl class="env">')
+    out.append('<section id="environment"><h2>%s</h2><dl class="env">'
+               % T("env-h"))
     for k, v in probe_mod.describe(run.probe):
         out.append("<dt>%s</dt><dd>%s</dd>" % (e(k), e(v)))
     out.append("</dl></section>")
-    out.append('<section id="legend" class="legend"><h2>How to read this '
-               'report</h2><dl>')
+    out.append('<section id="legend" class="legend"><h2>%s</h2><dl>'
+               % T("legend-h"))
     for k, v in LEGEND:
-        out.append("<dt>%s</dt><dd>%s</dd>" % (e(k), e(v)))
+        out.append("<dt>%s</dt><dd>%s</dd>" % (T(k), T(v)))
     out.append("</dl></section></main>")
     out.append("<footer>shmconform · results: %s · %s</footer>" % (
         e(os.path.basename(run.source or "")), e(teach.count_words(n))))
-    out.append("</body></html>")
+    out.append("</div></body></html>")
     return "\n".join(out) + "\n"
 
 
-SECTION_TITLES = {
-    "general": "General claims",
-    "mmap": "mmap and munmap",
-    "msync": "msync",
-    "sysv": "System V shared memory (shmget, shmat, shmdt, shmctl)",
-    "extension": "Beyond the tutorial",
-}
-
-
 def _section_title(sec):
-    return SECTION_TITLES.get(sec, sec)
+    key = "sec-" + str(sec)
+    return T(key) if key in i18n.TEXT else e(sec)

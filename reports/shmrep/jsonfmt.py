@@ -88,10 +88,12 @@ def from_dict(data, path):
             stderr=c.get("stderr") or "",
             truncated=bool(c.get("truncated"))))
     probe = data.get("probe")
-    return Run(cases, probe=probe if isinstance(probe, dict) else None,
-               started=run.get("started"), seconds=run.get("seconds"),
-               producer=run.get("producer") or "", label=run.get("label"),
-               source=path)
+    out = Run(cases, probe=probe if isinstance(probe, dict) else None,
+              started=run.get("started"), seconds=run.get("seconds"),
+              producer=run.get("producer") or "", label=run.get("label"),
+              source=path)
+    out.demonstration = data.get("demonstration")  # ci/break's runs
+    return out
 
 
 def load(path):

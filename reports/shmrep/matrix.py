@@ -6,7 +6,7 @@ from html import escape
 
 from . import probe as probe_mod
 from . import teach
-from .html import CSS, anchor, badge
+from .html import CSS, anchor, badge, cid
 
 CELL_WORDS = {"holds": "holds", "fails": "FAILS", "deviates": "xfail",
               "stale": "xpass", "skipped": "skip", "untested": "-"}
@@ -114,7 +114,8 @@ def write_html(m):
                    '</span> %s</dd>' % (
                        m.cols[j], m.cols[j], _e(m.labels[j]),
                        _e(teach.count_words(r.counts())), _e(facts)))
-    out.append('</dl><h2>Matrix</h2><table class="matrix"><thead><tr>'
+    out.append('</dl><h2>Matrix</h2><div class="scroll"><table class="matrix">'
+               '<thead><tr>'
                '<th>%s</th>' % ("Claim" if m.by == "claim" else "Case"))
     for j, lab in enumerate(m.labels):
         out.append('<th title="%s"><a href="#env-%s">%s</a></th>'
@@ -125,7 +126,7 @@ def write_html(m):
         diff = m.differs(cells)
         ndiff += diff
         out.append('<tr%s><td class="key">%s</td>' % (
-            ' class="diff"' if diff else "", _e(title)))
+            ' class="diff"' if diff else "", cid(title)))
         for j, pts in enumerate(cells):
             if not pts:
                 out.append('<td title="no case in this run">-</td>')
@@ -134,7 +135,7 @@ def write_html(m):
                 m.detail_id(key, j), badge(m.verdict(pts),
                                            m.cell_text(pts))))
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     out.append("<p>%d row%s differ between environments.</p>" % (
         ndiff, "" if ndiff == 1 else "s"))
     if m.empty:
@@ -147,7 +148,7 @@ def write_html(m):
             if not pts:
                 continue
             out.append('<div class="detail" id="%s"><h3>%s in %s (%s) %s'
-                       '</h3>' % (m.detail_id(key, j), _e(title), m.cols[j],
+                       '</h3>' % (m.detail_id(key, j), cid(title), m.cols[j],
                                   _e(m.labels[j]),
                                   badge(m.verdict(pts), m.cell_text(pts))))
             if claim is not None:

@@ -1,31 +1,22 @@
 """The words every report uses to teach: why a failure matters, a one-line
 lesson, verdicts of a claim across its cases."""
 
-WHY_CLASS = {
-    "POSIX": "POSIX requires this, so portable programs rely on it: here "
-             "the system does not conform.",
-    "Linux": "Linux documents this (man-pages) beyond POSIX: programs "
-             "written for Linux rely on it, and this environment behaves "
-             "differently from Linux.",
-    "observed": "POSIX leaves this unspecified; the suite records what "
-                "Linux does. A different result is not wrong, but code "
-                "that assumed Linux's behaviour will misbehave here.",
-}
+from . import i18n
 
 
-def why(claim, cls, outcome="fail", expectation=None):
+def why(claim, cls, outcome="fail", expectation=None, lang="en"):
     """Why a failure of this class matters, in words for a learner."""
     if outcome == "broken":
-        return ("The case could not finish (it crashed, timed out or its "
-                "result was unreadable): the claim was not checked; the "
-                "reason says what went wrong.")
-    text = WHY_CLASS.get(cls or "", "The suite checks this behaviour.")
+        return i18n.t("why-broken", lang)
+    key = "why-" + cls if cls in ("POSIX", "Linux", "observed") else \
+        "why-other"
+    text = i18n.t(key, lang)
     if outcome == "xfail":
-        text = ("A known deviation of this environment (expectation %s). "
-                % expectation.id if expectation is not None else
-                "The case itself declares this failure expected. ") + text
+        text = (i18n.t("why-xfail-known", lang) % expectation.id
+                if expectation is not None else
+                i18n.t("why-xfail-declared", lang)) + text
     if claim and claim.get("erratum"):
-        text += " The tutorial is wrong on this point; see the erratum."
+        text += i18n.t("why-erratum", lang)
     return text
 
 
@@ -49,14 +40,8 @@ def short(p, limit=150):
     return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
-VERDICT_WORDS = {
-    "fails": "fails here",
-    "deviates": "known deviation",
-    "holds": "holds",
-    "stale": "holds (expectation stale)",
-    "skipped": "not checked (skipped)",
-    "untested": "no case yet",
-}
+VERDICT_WORDS = {k: i18n.t(k) for k in (
+    "fails", "deviates", "holds", "stale", "skipped", "untested")}
 
 
 def claim_verdict(points):
