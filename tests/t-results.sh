@@ -50,8 +50,8 @@ else
 fi
 # Kyua recorded only what ci/run-suite lists, and no working directory of
 # the caller.
-allowed=$(sed -n 's/^kyua_env="\(.*\)"$/\1/p' ci/run-suite)
-check "kyua.db holds only the variables of ci/run-suite's kyua_env, cwd /" python3 - "$res/kyua.db" "$allowed LANG" <<'PY'
+allowed=$(sed -n 's/^kyua_env="\(.*\)"$/\1/p' ci/lib/kyua-env.sh)
+check "kyua.db holds only the variables of ci/lib/kyua-env.sh's kyua_env, cwd /" python3 - "$res/kyua.db" "$allowed LANG" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 names = {n for n, in db.execute("SELECT var_name FROM env_vars")}
@@ -152,7 +152,10 @@ else
 	not_ok "kyua report and the reports disagree" "$work/out"
 fi
 fs=${TMPDIR:-/tmp}:/dev/shm
+# The huge pages ci/run-suite reserved for Kyua's run, for sc-run's too.
+ci/hugepages reserve 2>/dev/null
 "$scrun" -o "$work/sc-run.json" -v "fs=$fs" "$build/cases" >/dev/null 2>&1
+ci/hugepages restore 2>/dev/null
 verdicts_of_scrun "$work/sc-run.json" >"$work/v.scrun"
 if [ -s "$work/v.scrun" ] && diff -u "$work/v.kyua" "$work/v.scrun" >"$work/out"; then
 	ok "sc-run agrees with Kyua on all $(wc -l <"$work/v.scrun") cases"
