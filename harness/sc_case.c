@@ -275,7 +275,8 @@ void sc_run_per_fs(void (*body)(const struct sc_fs *fs))
 				 dir, sc_errno_name(errno));
 			verdict = "skip";
 		} else {
-			fs.type = sc_fs_type_name((unsigned long)sfs.f_type);
+			fs.type =
+			    sc_fsinfo_type(dir, (unsigned long)sfs.f_type);
 			struct sc_fs_body_arg arg = {body, &fs};
 			pid_t pid = sc_spawn(sc_fs_child, &arg);
 			o = sc_wait(pid, SC_TIMEOUT_MS * 3);

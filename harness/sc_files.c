@@ -318,6 +318,7 @@ const char *sc_fs_dir(const struct sc_fs *fs)
 		return dir;
 	/* The ledger line goes first, so a kill between the two leaks
 	 * nothing; the name carries the pid for people reading ls. */
+	sc_fs_require_writable(fs);
 	unsigned int r;
 	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
 		r = (unsigned int)getpid() * 2654435761u;
