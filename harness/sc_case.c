@@ -196,6 +196,7 @@ void sc_check_ptr_eq(const char *file, int line, const void *observed,
 
 void sc_fail_errno(const char *file, int line, const char *call, int err)
 {
+	sc_fs_check_unsupported(err);
 	sc_fail(file, line,
 		"%s: expected success, observed failure with %s (%s)", call,
 		sc_errno_name(err), strerror(err));

@@ -8,7 +8,9 @@
  *     writes a file skips there with the reason "read-only file system";
  *   - whether it keeps files anywhere but in memory (tmpfs, ramfs);
  *   - the fixture files a read-only image carries, so that the cases about
- *     reading a file through a mapping run there too (sc_rofile).
+ *     reading a file through a mapping run there too (sc_rofile);
+ *   - whether it supports shared writable mappings at all (a checked call
+ *     that failed with EINVAL on one that does not is a skip).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -158,4 +161,30 @@ int sc_rofile(const struct sc_fs *fs, size_t size, char *path)
 	if (path)
 		snprintf(path, PATH_MAX, "%s", buf);
 	return ro;
+}
+
+void sc_fs_check_unsupported(int err)
+{
+	static bool probing;
+	const struct sc_fs *fs = sc_st.fs;
+	if (err != EINVAL || !fs || probing)
+		return;
+	probing = true;
+	size_t page = sc_page_size();
+	int fd = sc_tmpfile(fs, page, NULL);
+	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int e = errno;
+	close(fd);
+	probing = false;
+	if (p != MAP_FAILED) {
+		munmap(p, page);
+		return;
+	}
+	if (e == EINVAL)
+		SC_SKIP(
+		    "%s %s does not support shared writable mappings: "
+		    "mmap(PROT_READ|PROT_WRITE, MAP_SHARED) of a new file "
+		    "there fails with EINVAL (9p with cache=none maps files "
+		    "read-only), and this case's call failed with EINVAL",
+		    fs->type, fs->dir);
 }
