@@ -104,7 +104,7 @@ bool sc_fs_has_storage(const struct sc_fs *fs)
 	char *up = strstr(opts, "upperdir=");
 	struct statfs sfs;
 	if (!up)
-		return true; /* no upper layer: nothing to write back */
+		return true; /* lower layers only: read-only */
 	up += strlen("upperdir=");
 	up[strcspn(up, ",")] = '\0';
 	if (statfs(up, &sfs) != 0)
