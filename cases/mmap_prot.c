@@ -120,10 +120,7 @@ SC_FS_CASE(read_only_mapping_reads_file_data, MMAP_PROT, SC_POSIX,
 	   "file's bytes for reading")
 {
 	size_t page = sc_page_size();
-	char path[PATH_MAX];
-	int rw = sc_tmpfile(fs, page, path);
-	int ro;
-	SC_CHECK_OK(ro = open(path, O_RDONLY | O_CLOEXEC));
+	int ro = sc_rofile(fs, page, NULL);
 	const unsigned char *p = mmap(NULL, page, PROT_READ, MAP_SHARED, ro, 0);
 	SC_CHECK_MAP(p);
 	SC_CHECK_MEM(p, SC_WANT_PATTERN_AT(0), page,
@@ -131,7 +128,6 @@ SC_FS_CASE(read_only_mapping_reads_file_data, MMAP_PROT, SC_POSIX,
 		     "bytes)");
 	SC_CHECK_OK(munmap((void *)p, page));
 	SC_CHECK_OK(close(ro));
-	SC_CHECK_OK(close(rw));
 }
 
 /* Detects: a write that succeeds (or dies another way) on a page mapped
@@ -174,14 +170,10 @@ SC_FS_CASE(shared_write_on_read_only_fd_fails_with_eacces, MMAP_PROT, SC_POSIX,
 	   "with EACCES")
 {
 	size_t page = sc_page_size();
-	char path[PATH_MAX];
-	int rw = sc_tmpfile(fs, page, path);
-	int ro;
-	SC_CHECK_OK(ro = open(path, O_RDONLY | O_CLOEXEC));
+	int ro = sc_rofile(fs, page, NULL);
 	SC_CHECK_MAP_ERRNO(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, ro,
 			   0, EACCES);
 	SC_CHECK_OK(close(ro));
-	SC_CHECK_OK(close(rw));
 }
 
 /* Detects: a kernel that refuses a private writable mapping of a read-only
@@ -191,10 +183,7 @@ SC_FS_CASE(private_write_on_read_only_fd_succeeds, MMAP_PROT, SC_POSIX,
 	   "succeeds and the mapping can be written")
 {
 	size_t page = sc_page_size();
-	char path[PATH_MAX];
-	int rw = sc_tmpfile(fs, page, path);
-	int ro;
-	SC_CHECK_OK(ro = open(path, O_RDONLY | O_CLOEXEC));
+	int ro = sc_rofile(fs, page, NULL);
 	unsigned char *p =
 	    mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0);
 	SC_CHECK_MAP(p);
@@ -203,7 +192,6 @@ SC_FS_CASE(private_write_on_read_only_fd_succeeds, MMAP_PROT, SC_POSIX,
 		    "byte 5 of the private mapping after writing 0 to it");
 	SC_CHECK_OK(munmap(p, page));
 	SC_CHECK_OK(close(ro));
-	SC_CHECK_OK(close(rw));
 }
 
 /* ---- PROT_EXEC --------------------------------------------------------- */

@@ -254,7 +254,7 @@ static uint64_t page_state(const void *addr)
  * it with flags; returns its dirty/writeback state after. */
 static uint64_t page_state_after_msync(const struct sc_fs *fs, int flags)
 {
-	if (strcmp(fs->type, "tmpfs") == 0 || strcmp(fs->type, "ramfs") == 0)
+	if (!sc_fs_has_storage(fs))
 		SC_SKIP("%s keeps files only in memory: there is no storage "
 			"for msync to write to",
 			fs->type);

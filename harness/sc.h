@@ -311,6 +311,26 @@ const char *sc_fs_dir(const struct sc_fs *fs);
 int sc_tmpfile(const struct sc_fs *fs, size_t size, char *path);
 /* The byte at offset i of sc_tmpfile's content: never 0, so zeros show. */
 unsigned char sc_pattern(size_t i);
+/* A file of size bytes holding the pattern, opened O_RDONLY: made by
+ * sc_tmpfile on a writable file system; on a read-only one (statvfs
+ * ST_RDONLY) the image's fixture DIR/SC_FIXTURE_DIR/pattern.SIZE, which
+ * ci/runners/fs writes for SIZE = 1, 2 and 4 pages; skips if it is absent. */
+#define SC_FIXTURE_DIR "shmconform-fixtures"
+int sc_rofile(const struct sc_fs *fs, size_t size, char *path);
+/* fs is mounted read-only (statvfs ST_RDONLY). */
+bool sc_fs_readonly(const struct sc_fs *fs);
+/* Skip the case with the reason "read-only file system" if fs is. */
+void sc_fs_require_writable(const struct sc_fs *fs);
+/* fs keeps files somewhere other than memory (false: tmpfs, ramfs), so
+ * that writeback and msync have storage to reach. */
+bool sc_fs_has_storage(const struct sc_fs *fs);
+/* The type of dir's file system: sc_fs_type_name(magic), or mount(8)'s
+ * name where the magic cannot tell (ext2/ext3/ext4) or has no name. */
+const char *sc_fsinfo_type(const char *dir, unsigned long magic);
+/* Called by a failed check with its errno: inside a per-fs body, EINVAL on
+ * a file system that refuses every shared writable mapping (probed on a
+ * new file) skips the case with that reason instead of failing it. */
+void sc_fs_check_unsupported(int err);
 /* The file's size by fstat; fails the case on error. */
 off_t sc_file_size(int fd);
 /* pread exactly len bytes at off; fails the case on error or short read. */

@@ -448,6 +448,7 @@ void sc_check_ptr_eq(const char *file, int line, const void *observed,
 
 void sc_fail_errno(const char *file, int line, const char *call, int err)
 {
+	sc_fs_check_unsupported(err);
 	char o[96];
 	snprintf(o, sizeof o, "failure with %s (%s)", sc_errno_name(err),
 		 strerror(err));
@@ -543,7 +544,8 @@ void sc_run_per_fs(void (*body)(const struct sc_fs *fs))
 			sc_write_skip_record(detail);
 			sc_st.fs = NULL;
 		} else {
-			fs.type = sc_fs_type_name((unsigned long)sfs.f_type);
+			fs.type =
+			    sc_fsinfo_type(dir, (unsigned long)sfs.f_type);
 			struct sc_fs_body_arg arg = {body, &fs};
 			pid_t pid = sc_spawn(sc_fs_child, &arg);
 			o = sc_wait(pid, SC_TIMEOUT_MS * 3);

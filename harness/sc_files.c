@@ -114,6 +114,7 @@ const char *sc_fs_dir(const struct sc_fs *fs)
 	static const struct sc_fs *made_for;
 	if (made_for == fs && dir[0])
 		return dir;
+	sc_fs_require_writable(fs);
 	/* The ledger line goes first, so a kill between the two leaks
 	 * nothing; the name carries the pid for people reading ls. */
 	unsigned int r;
