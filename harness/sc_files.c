@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sc_internal.h"
+#include "sc_priv.h"
 
 static const char *sc_state_dir(void)
 {
@@ -211,8 +212,12 @@ static int sc_undo(const char *kind, const char *what)
 			return 0;
 		if (now_key != key || now_cpid != cpid)
 			return 0;
-		/* IPC_RMID needs ownership, not read permission. */
-		return shmctl(id, IPC_RMID, NULL) == 0;
+		/* IPC_RMID needs ownership, not read permission; without
+		 * CAP_SYS_ADMIN a segment a dropped child made is removed as
+		 * its creator. */
+		if (shmctl(id, IPC_RMID, NULL) == 0)
+			return 1;
+		return errno == EPERM && sc_priv_rmid_as_creator(id);
 	}
 	if (strcmp(kind, "name") == 0)
 		return shm_unlink(what) == 0;
