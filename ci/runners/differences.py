@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Every difference between environments, and why.
 
-  differences.py --explanations differences.json [--md FILE] RESULTS.json...
+  differences.py --explanations differences.json [--explanations F]...
+                 [--md FILE] RESULTS.json...
 
 Compares shmconform results files (reports/FORMAT.md) of one suite run in
 several environments.  For each case the reference outcome is the host's
@@ -22,6 +23,10 @@ skip or broken ("*" when absent).  Explanations do not change results (no
 expectation is applied): they say what a difference is.  Writes a Markdown
 table; exits 1 when a difference has no explanation.  Python >= 3.9,
 standard library only.
+
+An explanations file may also be a deviations file (deviations/*.json,
+format "shmconform-deviations"): its entries explain too, "fs" being a list
+and "match" a substring.
 """
 import argparse
 import collections
@@ -45,6 +50,26 @@ def load(path):
     run = d.get("run") or {}
     label = run.get("label") or os.path.splitext(os.path.basename(path))[0]
     return label, d
+
+
+def load_explanations(path):
+    with open(path, encoding="utf-8") as f:
+        ex = json.load(f)
+    if ex.get("format") == "shmconform-differences":
+        return ex.get("explanations", [])
+    if ex.get("format") != "shmconform-deviations":
+        raise SystemExit("%s: not a differences or deviations file" % path)
+    out = []
+    for d in ex.get("deviations", []):
+        e = dict(d)
+        fs = d.get("fs") or ["*"]
+        e["fs"] = fs if isinstance(fs, str) else None
+        e["fs_list"] = [fs] if isinstance(fs, str) else fs
+        e["verdict"] = d.get("verdict", "fail")
+        if d.get("match"):
+            e["match"] = re.escape(d["match"])
+        out.append(e)
+    return out
 
 
 def verdict(result):
@@ -124,7 +149,8 @@ def explain(diff, expls):
             continue
         if not fnmatch.fnmatchcase(case, e.get("case", "*")):
             continue
-        if not fnmatch.fnmatchcase(fs, e.get("fs", "*")):
+        if not any(fnmatch.fnmatchcase(fs, g)
+                   for g in e.get("fs_list") or [e.get("fs") or "*"]):
             continue
         if e.get("verdict", "*") not in ("*", v):
             continue
@@ -141,15 +167,11 @@ def cell(text, limit=300):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--explanations", required=True)
+    ap.add_argument("--explanations", required=True, action="append")
     ap.add_argument("--md", help="write the Markdown here (default: stdout)")
     ap.add_argument("results", nargs="+")
     a = ap.parse_args(argv)
-    with open(a.explanations, encoding="utf-8") as f:
-        ex = json.load(f)
-    if ex.get("format") != "shmconform-differences":
-        raise SystemExit("%s: not a differences file" % a.explanations)
-    expls = ex.get("explanations", [])
+    expls = [e for p in a.explanations for e in load_explanations(p)]
     for e in expls:
         if e.get("kind") not in KINDS:
             raise SystemExit("explanation %s: kind must be one of %s"
