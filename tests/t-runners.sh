@@ -5,7 +5,9 @@
 #      cleanup), per-fs lines, process-group kill, valgrind clean
 #   2. sc-run on the built suite: every listed case has a result
 #   3. an IPC namespace (ci/runners/ns ipc), gVisor (ci/runners/gvisor
-#      overlay) and one user-mode Linux kernel (ci/runners/uml 6.1): the
+#      overlay), one user-mode Linux kernel (ci/runners/uml 6.1), Docker's
+#      defaults (ci/runners/docker default) and two Docker containers
+#      sharing one IPC namespace (ci/runners/docker shared-ipc): the
 #      results come back and say where they ran
 #   4. the GitHub workflow and the LAVA definitions pass their validators
 # An environment this machine cannot host is skipped with its reason.
@@ -137,6 +139,27 @@ env_run gvisor-overlay 'd["probe"]["sandbox"]["kind"] == "gvisor"' \
 	"$top/ci/runners/gvisor" overlay
 env_run uml-6.1 'd["probe"]["kernel"]["release"].startswith("6.1.") and d["probe"]["sandbox"]["kind"] == "uml"' \
 	"$top/ci/runners/uml" 6.1
+# Docker: the first run builds the root file system (mmdebstrap), later
+# ones take it from the cache.
+env_run docker-default 'd["probe"]["sandbox"]["kind"] == "container" and d["probe"]["namespaces"]["ipc"]["initial"] is False' \
+	"$top/ci/runners/docker" default
+# The pair: the find role's three cases pass (the creator's container had
+# exited), and the create role made what they found.
+env_run docker-shared-ipc-find 'sorted(c["result"] for c in d["cases"]) == ["passed"] * 3 and d["probe"]["namespaces"]["ipc"]["initial"] is False' \
+	"$top/ci/runners/docker" shared-ipc
+if [ -f "$tmp/out/docker-shared-ipc-create.json" ]; then
+	made=$(json "$tmp/out/docker-shared-ipc-create.json" 'sorted(c["result"] for c in d["cases"])')
+	if [ "$made" = "['passed', 'passed', 'skipped']" ]; then
+		ok "docker-shared-ipc-create: the segment and the /dev/shm object made"
+	else
+		bad "docker-shared-ipc-create: $made"
+	fi
+	if grep -q "no process is in" "$tmp/docker-shared-ipc-find.runner.log"; then
+		ok "docker-shared-ipc: no process left in the namespace after both containers"
+	else
+		bad "docker-shared-ipc: $(tail -n 2 "$tmp/docker-shared-ipc-find.runner.log")"
+	fi
+fi
 
 # ---- 4. the CI definitions for other systems -------------------------------
 for v in "$top/ci/github/validate" "$top/ci/lava/validate"; do
@@ -156,11 +179,17 @@ else
 fi
 
 # Nothing of the environments survives them.
-left=$(pgrep -f 'linux\.uml|runsc-sandbox|runsc-gofer' 2>/dev/null | head -n 3)
+left=$(pgrep -f 'linux\.uml|runsc-sandbox|runsc-gofer|shmconform-docker\.' 2>/dev/null | head -n 3)
 if [ -z "$left" ]; then
-	ok "no guest or sandbox process left"
+	ok "no guest, sandbox or container daemon process left"
 else
 	bad "processes left: $left"
+fi
+mnt=$(findmnt -rn -o TARGET | grep -c 'shmconform-docker\.')
+if [ "$mnt" -eq 0 ]; then
+	ok "no container mount left"
+else
+	bad "$mnt container mounts left: $(findmnt -rn -o TARGET | grep 'shmconform-docker\.' | head -n 3)"
 fi
 
 echo "$passed passed, $failed failed"

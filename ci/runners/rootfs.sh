@@ -106,3 +106,51 @@ mk_run_tmp() {
 	trap "run_undo; rm -rf '$tmp'; kill $watchdog 2>/dev/null" EXIT
 	trap 'exit 130' INT TERM HUP
 }
+
+# ---- the suite in a container (docker and podman: one command line) -------
+# The runner defines C (its client, a function) and ctr_cli (the same as
+# a command line for on_exit), and has $image.
+# ctr_suite ENV FS FLAGS...: run sc-run in a container made with
+# FLAGS (and sc-run's own arguments $scrun_extra); results on its standard
+# output into $tmp/ENV.json, its standard error into OUTDIR/ENV.log (after
+# what the runtime says of the container).
+scrun_extra=""
+ctr_suite() {
+	_env=$1 _fs=$2
+	shift 2
+	_name=shmconform-$_env-$run_id
+	on_exit "$ctr_cli rm -f '$_name'"
+	set -f # $scrun_extra holds a filter glob
+	# shellcheck disable=SC2046,SC2086 # one argument per line / word
+	C create --name "$_name" --label "shmconform.run=$run_id" \
+		--network=none "$@" -v "$build:$suite_dir:ro" "$image" \
+		"$scrun_in" $(scrun_args) $scrun_extra -e "$_env" -v "fs=$_fs" \
+		-o - "$suite_dir/cases" >/dev/null 2>"$out/$_env.log" || {
+		set +f
+		return 2
+	}
+	set +f
+	{
+		echo "# $runner create $*"
+		C inspect -f 'IpcMode={{.HostConfig.IpcMode}} ShmSize={{.HostConfig.ShmSize}} CapAdd={{.HostConfig.CapAdd}} CapDrop={{.HostConfig.CapDrop}} User={{.Config.User}} ReadonlyRootfs={{.HostConfig.ReadonlyRootfs}} SecurityOpt={{.HostConfig.SecurityOpt}}' "$_name"
+	} >"$out/$_env.log" 2>&1
+	_st=0
+	# In the background: a signal to the runner is acted on at once (the
+	# shell runs its trap only when the foreground command ends).
+	C start -a "$_name" >"$tmp/$_env.json" 2>>"$out/$_env.log" &
+	wait $! || _st=$?
+	C rm -f "$_name" >/dev/null 2>&1 || :
+	return "$_st"
+}
+
+# ctr_result ENV ST: keep ENV's results if sc-run gave some (exit 0 or 1).
+ctr_result() {
+	# sc-run: 0 all passed, 1 some case failed (a result), 2 its error
+	if [ "$2" -gt 1 ] || ! [ -s "$tmp/$1.json" ]; then
+		say "ERROR $1: $runner/sc-run exit $2; $(tail -n 3 "$out/$1.log")"
+		return 1
+	fi
+	cp "$tmp/$1.json" "$out/$1.json"
+	check_results "$out/$1.json"
+}
+
