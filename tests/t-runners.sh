@@ -160,6 +160,30 @@ if [ -f "$tmp/out/docker-shared-ipc-create.json" ]; then
 		bad "docker-shared-ipc: $(tail -n 2 "$tmp/docker-shared-ipc-find.runner.log")"
 	fi
 fi
+# Cleanup with the privileges the run has: in the host's IPC namespace
+# (--ipc=host), as a root without CAP_IPC_OWNER and CAP_SYS_ADMIN, the
+# permission cases fail (IPC_SET does nothing: fault set_ignored) with
+# segments made by their unprivileged children; none may be left.
+nobody_segs() { awk 'NR > 1 && ($8 == 65534 || $10 == 65534) {print $2}' /proc/sysvipc/shm | sort; }
+if [ -x "$build/tests/faults/libshmconform-faults.so" ] || [ -f "$build/tests/faults/libshmconform-faults.so" ]; then
+	nobody_segs >"$tmp/segs.before"
+	SHMCONFORM_BUILD=$build SHMCONFORM_FILTER='shm_perm:*' SHMCONFORM_FAULT=set_ignored \
+		"$top/ci/runners/docker" "$tmp/fault" ipc-host >"$tmp/fault.runner.log" 2>&1
+	st=$?
+	nobody_segs >"$tmp/segs.after"
+	new=$(comm -13 "$tmp/segs.before" "$tmp/segs.after" | tr '\n' ' ')
+	if [ "$st" -eq 77 ]; then
+		echo "SKIP docker-ipc-host cleanup: $(grep -h SKIP "$tmp/fault.runner.log" | tail -n 1)"
+	elif [ "$st" -ne 0 ] || ! [ -f "$tmp/fault/docker-ipc-host.json" ]; then
+		bad "docker-ipc-host with a fault: runner exit $st: $(tail -n 3 "$tmp/fault.runner.log")"
+	elif [ "$(json "$tmp/fault/docker-ipc-host.json" 'sum(c["result"] == "failed" for c in d["cases"])')" = 0 ]; then
+		bad "docker-ipc-host with the fault set_ignored: no shm_perm case failed"
+	elif [ -n "$new" ]; then
+		bad "docker-ipc-host: failed cases left segments of nobody in the host's namespace: $new"
+	else
+		ok "docker-ipc-host: failed permission cases left no segment in the host's IPC namespace"
+	fi
+fi
 
 # ---- 4. the CI definitions for other systems -------------------------------
 for v in "$top/ci/github/validate" "$top/ci/lava/validate"; do

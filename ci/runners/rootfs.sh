@@ -113,13 +113,18 @@ mk_run_tmp() {
 # ctr_suite ENV FS FLAGS...: run sc-run in a container made with
 # FLAGS (and sc-run's own arguments $scrun_extra); results on its standard
 # output into $tmp/ENV.json, its standard error into OUTDIR/ENV.log (after
-# what the runtime says of the container).
+# what the runtime says of the container).  With SHMCONFORM_FAULT set, the
+# cases run with that fault injected (tests/faults, as t-selftest does).
 scrun_extra=""
 ctr_suite() {
 	_env=$1 _fs=$2
 	shift 2
 	_name=shmconform-$_env-$run_id
 	on_exit "$ctr_cli rm -f '$_name'"
+	if [ -n "${SHMCONFORM_FAULT:-}" ]; then
+		set -- "$@" -e "SHMCONFORM_FAULT=$SHMCONFORM_FAULT" \
+			-e "LD_PRELOAD=$suite_dir/tests/faults/libshmconform-faults.so"
+	fi
 	set -f # $scrun_extra holds a filter glob
 	# shellcheck disable=SC2046,SC2086 # one argument per line / word
 	C create --name "$_name" --label "shmconform.run=$run_id" \
