@@ -8,7 +8,10 @@
  * runner that starts the containers (ci/runners/docker shared-ipc):
  *   shared_ns_role  create (in the first container) or find (in the other,
  *                   after the first has exited)
- *   shared_ns_key   the System V key, e.g. 0x5c123456 (unique per run)
+ *   shared_ns_key   the System V key, e.g. 0x5c123456 (unique per run);
+ *                   each segment case uses its own (key, key + 1), so
+ *                   that cases run in parallel never see each other's
+ *                   attachments
  *   shared_ns_name  the POSIX shared memory name, e.g. /shmconform-...
  * Without them (a plain run on one machine) each case skips.  In the
  * create role what the cases make is left in place on purpose: it is what
@@ -81,15 +84,32 @@ static long first_wrong(const unsigned char *p, size_t len)
 	return -1;
 }
 
-/* The segment under the run's key, found from this container. */
-static int find_segment(const struct shared *s)
+/* In the first container: a segment under key, filled, detached.  Not
+ * tracked: it must outlive this container. */
+static void make_segment(const struct shared *s, key_t key)
 {
-	int id = shmget(s->key, 0, 0);
+	int id = shmget(key, s->size, IPC_CREAT | IPC_EXCL | 0600);
+	SC_CHECK(
+	    id >= 0,
+	    "shmget(key 0x%08x, %zu, IPC_CREAT|IPC_EXCL|0600) in the first "
+	    "container: expected a new segment, observed failure with %s",
+	    (unsigned)key, s->size, sc_errno_name(errno));
+	unsigned char *p = sc_shm_at(id, NULL, 0);
+	fill(p, s->size);
+	sc_shm_dt(p);
+	sc_note("made segment id %d, key 0x%08x, %zu bytes", id, (unsigned)key,
+		s->size);
+}
+
+/* The segment under key, found from this container. */
+static int find_segment(key_t key)
+{
+	int id = shmget(key, 0, 0);
 	SC_CHECK(id >= 0,
 		 "shmget(key 0x%08x, 0, 0) in the second container, which "
 		 "shares the first one's IPC namespace: expected the segment "
 		 "the first container made, observed failure with %s",
-		 (unsigned)s->key, sc_errno_name(errno));
+		 (unsigned)key, sc_errno_name(errno));
 	return id;
 }
 
@@ -104,21 +124,10 @@ SC_CASE(segment_made_in_one_container_is_found_with_its_data_in_another,
 	struct shared s;
 	shared_get(&s);
 	if (s.role == CREATE) {
-		/* Not tracked: it must outlive this container. */
-		int id = shmget(s.key, s.size, IPC_CREAT | IPC_EXCL | 0600);
-		SC_CHECK(id >= 0,
-			 "shmget(key 0x%08x, %zu, IPC_CREAT|IPC_EXCL|0600) in "
-			 "the first container: expected a new segment, "
-			 "observed failure with %s",
-			 (unsigned)s.key, s.size, sc_errno_name(errno));
-		unsigned char *p = sc_shm_at(id, NULL, 0);
-		fill(p, s.size);
-		sc_shm_dt(p);
-		sc_note("made segment id %d, key 0x%08x, %zu bytes", id,
-			(unsigned)s.key, s.size);
+		make_segment(&s, s.key);
 		return;
 	}
-	int id = find_segment(&s);
+	int id = find_segment(s.key);
 	const unsigned char *p = sc_shm_at(id, NULL, SHM_RDONLY);
 	long bad = first_wrong(p, s.size);
 	SC_CHECK(bad < 0,
@@ -140,11 +149,11 @@ SC_CASE(segment_outlives_its_container_while_another_holds_the_namespace,
 {
 	struct shared s;
 	shared_get(&s);
-	if (s.role == CREATE)
-		SC_SKIP("the create role only makes the segment (case "
-			"segment_made_in_one_container_is_found_with_its_data_"
-			"in_another); this is checked in the find role");
-	int id = find_segment(&s);
+	if (s.role == CREATE) {
+		make_segment(&s, s.key + 1);
+		return;
+	}
+	int id = find_segment(s.key + 1);
 	struct shmid_ds ds;
 	sc_shm_stat(id, &ds);
 	SC_CHECK_EQ(ds.shm_nattch, 0,
