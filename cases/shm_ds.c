@@ -116,17 +116,31 @@ static void run(struct script *sc, enum step last, unsigned waits,
 	sc_shm_role(getpid(), "O, the observer");
 
 	struct sc_priv_user u;
-	char why[512];
+	char why[512] = "";
 	sc->c_uid = geteuid();
 	sc->c_gid = getegid();
-	if (drop_creator && sc_priv_can_switch() &&
+	/* C's segment (0640) is "other" to A, B and O: they attach and read
+	 * it only with CAP_IPC_OWNER; O's IPC_SET (step 9) of a segment it
+	 * neither owns nor created needs CAP_SYS_ADMIN. */
+	if (!sc_priv_has_cap(SC_CAP_IPC_OWNER))
+		snprintf(why, sizeof why,
+			 "this process lacks CAP_IPC_OWNER (to attach and read "
+			 "a segment of another user)");
+	else if (last >= S_SET_O && !sc_priv_has_cap(SC_CAP_SYS_ADMIN))
+		snprintf(why, sizeof why,
+			 "this process lacks CAP_SYS_ADMIN (to IPC_SET a "
+			 "segment of another user)");
+	if (drop_creator && !why[0] && sc_priv_can_switch() &&
 	    sc_priv_target_try(&u, why, sizeof why)) {
 		sc->c_dropped = true;
 		sc->c_uid = u.uid;
 		sc->c_gid = u.gid;
 	} else if (drop_creator) {
 		sc_note("C runs as this process's user: %s",
-			sc_priv_can_switch() ? why : "no other user available");
+			why[0] || sc_priv_can_switch()
+			    ? why
+			    : "no CAP_SETUID and CAP_SETGID to run it as "
+			      "another user");
 	}
 	sc_actor_start(&c, sc->c_dropped ? &u : NULL);
 	sc_actor_start(&a, NULL); /* after d's init: a forks it */

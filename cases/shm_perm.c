@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -35,13 +36,15 @@ struct ctx {
 	struct sc_priv_user u;
 	enum cls cls;
 	int mode;
+	uid_t case_uid; /* the case's own ids, for a child that gives */
+	gid_t case_gid; /* the segment it created back to the case */
 };
 
 static void need_switch(const char *why)
 {
 	if (!sc_priv_can_switch())
-		SC_SKIP("running as uid %d without the right to switch users: "
-			"%s",
+		SC_SKIP("needs CAP_SETUID and CAP_SETGID to run a child as "
+			"another user, which this process (uid %d) lacks: %s",
 			(int)geteuid(), why);
 }
 
@@ -97,23 +100,15 @@ static void unprivileged_child(void *p)
 }
 
 /*
- * Run fn as the unprivileged user.  Without CAP_IPC_OWNER the segment is
- * then made readable by its creator again, whatever happened, so that the
- * cleanup (which reads it with IPC_STAT first) can remove it.
+ * Run fn as the unprivileged user.  The segment is left as fn left it:
+ * this process is its creator, which may always IPC_SET and IPC_RMID it,
+ * and the cleanup needs no read permission.
  */
 static void as_user(struct ctx *c, void (*fn)(struct ctx *c))
 {
 	struct run_arg r = {c, fn};
 	struct sc_outcome o =
 	    sc_wait(sc_spawn(unprivileged_child, &r), SC_TIMEOUT_MS);
-	if (!sc_priv_has_cap(SC_CAP_IPC_OWNER)) {
-		struct shmid_ds ds;
-		memset(&ds, 0, sizeof ds);
-		ds.shm_perm.uid = geteuid();
-		ds.shm_perm.gid = getegid();
-		ds.shm_perm.mode = 0600;
-		shmctl(c->id, IPC_SET, &ds); /* harmless if it is gone */
-	}
 	char who[128];
 	snprintf(who, sizeof who, "the child running as %s", c->u.name);
 	sc_pass_up(&o, who);
@@ -366,6 +361,13 @@ static void set_mode_0640(struct ctx *c)
 	ds.shm_perm.gid = c->u.gid;
 	ds.shm_perm.mode = 0640;
 	SC_CHECK_OK(shmctl(c->id, IPC_SET, &ds));
+	/* Read back by the owner, who may (0640): the case's process may
+	 * not without CAP_IPC_OWNER, being neither owner nor in the group. */
+	sc_shm_stat(c->id, &ds);
+	SC_CHECK(ds.shm_perm.mode == 0640,
+		 "shm_perm.mode after the owner's IPC_SET of 0640: observed "
+		 "0%o",
+		 (unsigned)ds.shm_perm.mode);
 }
 
 /* Detects: IPC_SET refused to the owner of a segment someone else created,
@@ -377,12 +379,6 @@ SC_CASE(ipc_set_by_owner_not_creator_succeeds, SHMCTL, SC_POSIX,
 	struct ctx c;
 	setup(&c, OWNER, 0600);
 	as_user(&c, set_mode_0640);
-	struct shmid_ds ds;
-	sc_shm_stat(c.id, &ds);
-	SC_CHECK(ds.shm_perm.mode == 0640,
-		 "shm_perm.mode after the owner's IPC_SET of 0640: observed "
-		 "0%o",
-		 (unsigned)ds.shm_perm.mode);
 }
 
 static void rmid_ok(struct ctx *c)
@@ -415,40 +411,54 @@ static void create_as_user(struct ctx *c)
 	SC_CHECK(id >= 0, "shmget(IPC_PRIVATE) by %s: %s", c->u.name,
 		 sc_errno_name(errno));
 	sc_chan_send(&created, &id, sizeof id);
+	/* The creator gives it away: this process may not without
+	 * CAP_SYS_ADMIN, being neither its owner nor its creator. */
+	sc_shm_set(id, c->case_uid, c->case_gid, 0000);
 }
 
 /* A segment created by the unprivileged user, then given to this process
- * with mode bits that grant its creator nothing. */
+ * with mode bits that grant its creator nothing.  Tracked as soon as its
+ * id is known, also when the creator then fails: the cleanup removes it
+ * as its creator if need be. */
 static void setup_created_by_user(struct ctx *c)
 {
 	memset(c, 0, sizeof *c);
 	need_switch("the creator must be another user than the owner");
 	sc_priv_target(&c->u);
 	c->size = sc_page_size();
+	c->case_uid = geteuid();
+	c->case_gid = getegid();
 	sc_chan_init(&created);
 	struct run_arg r = {c, create_as_user};
 	pid_t pid = sc_spawn(unprivileged_child, &r);
 	struct sc_outcome o = sc_wait(pid, SC_TIMEOUT_MS);
-	sc_pass_up(&o, "the child creating a segment as the user");
-	sc_chan_recv(&created, pid, &c->id, sizeof c->id,
-		     "the id of the segment the user created");
+	struct pollfd sent = {.fd = created.fd[0], .events = POLLIN};
+	bool have_id = poll(&sent, 1, 0) == 1;
+	if (have_id) {
+		sc_chan_recv(&created, pid, &c->id, sizeof c->id,
+			     "the id of the segment the user created");
+		sc_shm_track(c->id, IPC_PRIVATE, pid);
+	}
 	sc_chan_close(&created);
-	sc_shm_track(c->id, IPC_PRIVATE, pid);
-	sc_shm_set(c->id, geteuid(), getegid(), 0000);
+	sc_pass_up(&o, "the child creating a segment as the user");
+	if (!have_id)
+		SC_FAIL("the child creating a segment as %s exited without "
+			"sending its id",
+			c->u.name);
 	c->mode = 0000;
 	c->cls = OTHER;
-	struct shmid_ds ds;
-	sc_shm_stat(c->id, &ds);
-	SC_CHECK_EQ(ds.shm_perm.cuid, c->u.uid,
-		    "shm_perm.cuid of the segment the user created");
+	/* Mode 0000: IPC_STAT is refused without CAP_IPC_OWNER; the list
+	 * in /proc needs no permission. */
+	SC_CHECK_EQ(sc_shm_proc_field(c->id, "cuid"), (long long)c->u.uid,
+		    "cuid of the segment the user created (/proc/sysvipc/shm)");
 }
 
 static void set_by_creator(struct ctx *c)
 {
 	struct shmid_ds ds;
 	memset(&ds, 0, sizeof ds);
-	ds.shm_perm.uid = 0;
-	ds.shm_perm.gid = 0;
+	ds.shm_perm.uid = c->case_uid;
+	ds.shm_perm.gid = c->case_gid;
 	ds.shm_perm.mode = 0604;
 	SC_CHECK_OK(shmctl(c->id, IPC_SET, &ds));
 }
@@ -490,9 +500,11 @@ SC_CASE(privileged_process_bypasses_mode_and_ownership, SHMCTL, SC_LINUX,
 	"A process with CAP_IPC_OWNER and CAP_SYS_ADMIN attaches a mode-0000 "
 	"segment of another user, and may IPC_SET and IPC_RMID it")
 {
-	if (!sc_priv_has_cap(SC_CAP_IPC_OWNER) ||
-	    !sc_priv_has_cap(SC_CAP_SYS_ADMIN))
-		SC_SKIP("this process lacks CAP_IPC_OWNER or CAP_SYS_ADMIN");
+	sc_priv_need_cap(SC_CAP_IPC_OWNER, "the attach of a mode-0000 segment "
+					   "is the bypass shown");
+	sc_priv_need_cap(SC_CAP_SYS_ADMIN,
+			 "IPC_SET and IPC_RMID by neither owner nor "
+			 "creator are the bypass shown");
 	struct ctx c;
 	setup_created_by_user(&c);
 	/* Back to the user: now this process is neither creator nor owner,

@@ -36,5 +36,10 @@ bool sc_proc_stat(pid_t pid, char *state, unsigned long long *start);
 void sc_proc_identity(pid_t pid, char *buf, size_t len);
 /* Key and creator of System V segment id; false if there is none. */
 bool sc_shm_identity(int id, long long *key, int *cpid);
+/* IPC_RMID of segment id as its creator (shm_perm.cuid), in a child that
+ * switches to that uid: how a run whose root lacks CAP_SYS_ADMIN and
+ * CAP_IPC_OWNER removes a segment a privilege-dropped child made.  Needs
+ * CAP_SETUID; a bounded wait.  Returns whether it was removed. */
+bool sc_rmid_as_creator(int id);
 
 #endif

@@ -17,6 +17,8 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sc_core.h"
@@ -108,6 +110,72 @@ bool sc_shm_identity(int id, long long *key, int *cpid)
 	return found;
 }
 
+/* The creator's uid of segment id, from /proc/sysvipc/shm (IPC_STAT may
+ * be refused); -1 if it cannot be read. */
+static long long sc_shm_cuid(int id)
+{
+	FILE *f = fopen("/proc/sysvipc/shm", "re");
+	if (!f)
+		return -1;
+	char line[512];
+	long long cuid = -1;
+	/* key shmid perms size cpid lpid nattch uid gid cuid ... */
+	while (cuid < 0 && fgets(line, sizeof line, f)) {
+		int i;
+		long long c;
+		if (sscanf(line, "%*d %d %*o %*u %*d %*d %*u %*u %*u %lld", &i,
+			   &c) == 2 &&
+		    i == id)
+			cuid = c;
+	}
+	fclose(f);
+	return cuid;
+}
+
+/* Has this process CAP_SETUID (bit 7 of CapEff)? */
+static bool sc_can_setuid(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return false;
+	char line[256];
+	unsigned long long eff = 0;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> 7) & 1;
+}
+
+bool sc_rmid_as_creator(int id)
+{
+	long long cuid = sc_shm_cuid(id);
+	if (cuid < 0 || !sc_can_setuid())
+		return false;
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		/* Only syscalls here: this may run at exit, after a failure. */
+		if (setresuid((uid_t)cuid, (uid_t)cuid, (uid_t)cuid) != 0)
+			_exit(2);
+		_exit(shmctl(id, IPC_RMID, NULL) == 0 ? 0 : 1);
+	}
+	/* Bounded: one system call's work, 5 s at most. */
+	int st = 0;
+	for (int i = 0; i < 500; i++) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		if (r < 0 && errno != EINTR)
+			return false;
+		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return false;
+}
+
 /* Undo one ledger line; returns 1 if something was removed. */
 static int sc_undo(const char *kind, const char *what)
 {
@@ -133,8 +201,12 @@ static int sc_undo(const char *kind, const char *what)
 			return 0;
 		if (now_key != key || now_cpid != cpid)
 			return 0;
-		/* IPC_RMID needs ownership, not read permission. */
-		return shmctl(id, IPC_RMID, NULL) == 0;
+		/* IPC_RMID needs ownership, not read permission; without
+		 * CAP_SYS_ADMIN a segment a dropped child made is removed as
+		 * its creator. */
+		if (shmctl(id, IPC_RMID, NULL) == 0)
+			return 1;
+		return errno == EPERM && sc_rmid_as_creator(id);
 	}
 	if (strcmp(kind, "name") == 0)
 		return shm_unlink(what) == 0;

@@ -3,12 +3,17 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sc_priv.h"
+#include "sc_shm.h"
 
 /* The effective capability set, or 0 if it cannot be read. */
 static unsigned long long sc_priv_capeff(void)
@@ -30,9 +35,40 @@ bool sc_priv_has_cap(int cap)
 	return (sc_priv_capeff() >> cap) & 1;
 }
 
+const char *sc_priv_cap_name(int cap)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} names[] = {
+	    {SC_CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE"},
+	    {SC_CAP_SETGID, "CAP_SETGID"},
+	    {SC_CAP_SETUID, "CAP_SETUID"},
+	    {SC_CAP_IPC_OWNER, "CAP_IPC_OWNER"},
+	    {SC_CAP_SYS_ADMIN, "CAP_SYS_ADMIN"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].cap == cap)
+			return names[i].name;
+	static char other[32];
+	snprintf(other, sizeof other, "capability %d", cap);
+	return other;
+}
+
+void sc_priv_need_cap(int cap, const char *why)
+{
+	if (!sc_priv_has_cap(cap))
+		SC_SKIP("needs %s, which this process (uid %d, CapEff %llx) "
+			"lacks: %s",
+			sc_priv_cap_name(cap), (int)geteuid(), sc_priv_capeff(),
+			why);
+}
+
 bool sc_priv_can_switch(void)
 {
-	return geteuid() == 0 || sc_priv_has_cap(SC_CAP_SETUID);
+	/* Root without CAP_SETUID (a container's --cap-drop) cannot; a
+	 * non-root process with both (file capabilities) can. */
+	return sc_priv_has_cap(SC_CAP_SETUID) && sc_priv_has_cap(SC_CAP_SETGID);
 }
 
 /* Is id inside one of the ranges of an id map file? */
@@ -141,7 +177,8 @@ void sc_priv_drop(const struct sc_priv_user *u)
 			SC_SKIP("cannot drop privileges: setresgid(%d) "
 				"failed with %s",
 				(int)u->gid, sc_errno_name(errno));
-		/* Leaving uid 0 for good clears the capability sets. */
+		/* Leaving uid 0 for good clears the capability sets (from
+		 * another uid they stay: the check below skips then). */
 		if (setresuid(u->uid, u->uid, u->uid) != 0)
 			SC_SKIP("cannot drop privileges: setresuid(%d) "
 				"failed with %s",

@@ -15,6 +15,8 @@
 #include "sc.h"
 
 /* Capabilities by number (linux/capability.h), for sc_priv_has_cap. */
+#define SC_CAP_DAC_OVERRIDE 1
+#define SC_CAP_SETGID 6
 #define SC_CAP_SETUID 7
 #define SC_CAP_IPC_OWNER 15
 #define SC_CAP_SYS_ADMIN 21
@@ -25,11 +27,23 @@ struct sc_priv_user {
 	char name[64];
 };
 
+/*
+ * Privilege is what the kernel checks: the effective capabilities, never
+ * uid 0.  Root in a container (Docker drops CAP_IPC_OWNER and
+ * CAP_SYS_ADMIN by default) may switch users but not bypass permissions.
+ */
+
 /* Is capability cap in this process's effective set (/proc/self/status)? */
 bool sc_priv_has_cap(int cap);
+/* "CAP_IPC_OWNER" for SC_CAP_IPC_OWNER ("capability N" if unknown). */
+const char *sc_priv_cap_name(int cap);
+/* Skip the case unless cap is effective: the reason names it and why
+ * the case needs it. */
+void sc_priv_need_cap(int cap, const char *why);
 
-/* Can this process make children that run as another user (root, or
- * CAP_SETUID)?  Only then can owner, group and other be different users. */
+/* Can this process make children that run as another user (CAP_SETUID
+ * and CAP_SETGID effective)?  Only then can owner, group and other be
+ * different users. */
 bool sc_priv_can_switch(void);
 
 /*
@@ -56,5 +70,7 @@ void sc_priv_drop(const struct sc_priv_user *u);
  * IPC_SET with an unmapped uid fails with EINVAL. */
 bool sc_priv_uid_mapped(uid_t uid);
 bool sc_priv_gid_mapped(gid_t gid);
+
+/* Cleanup as a segment's creator: sc_rmid_as_creator (sc_core.h). */
 
 #endif

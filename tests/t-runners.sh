@@ -5,7 +5,9 @@
 #      cleanup), per-fs lines, process-group kill, valgrind clean
 #   2. sc-run on the built suite: every listed case has a result
 #   3. an IPC namespace (ci/runners/ns ipc), gVisor (ci/runners/gvisor
-#      overlay) and one user-mode Linux kernel (ci/runners/uml 6.1): the
+#      overlay), one user-mode Linux kernel (ci/runners/uml 6.1), Docker's
+#      defaults (ci/runners/docker default) and two Docker containers
+#      sharing one IPC namespace (ci/runners/docker shared-ipc): the
 #      results come back and say where they ran
 #   4. the GitHub workflow and the LAVA definitions pass their validators
 # An environment this machine cannot host is skipped with its reason.
@@ -141,6 +143,51 @@ env_run gvisor-overlay 'd["probe"]["sandbox"]["kind"] == "gvisor"' \
 	"$top/ci/runners/gvisor" overlay
 env_run uml-6.1 'd["probe"]["kernel"]["release"].startswith("6.1.") and d["probe"]["sandbox"]["kind"] == "uml"' \
 	"$top/ci/runners/uml" 6.1
+# Docker: the first run builds the root file system (mmdebstrap), later
+# ones take it from the cache.
+env_run docker-default 'd["probe"]["sandbox"]["kind"] == "container" and d["probe"]["namespaces"]["ipc"]["initial"] is False' \
+	"$top/ci/runners/docker" default
+# The pair: the find role's three cases pass (the creator's container had
+# exited), and the create role made what they found.
+env_run docker-shared-ipc-find 'sorted(c["result"] for c in d["cases"]) == ["passed"] * 3 and d["probe"]["namespaces"]["ipc"]["initial"] is False' \
+	"$top/ci/runners/docker" shared-ipc
+if [ -f "$tmp/out/docker-shared-ipc-create.json" ]; then
+	made=$(json "$tmp/out/docker-shared-ipc-create.json" 'sorted(c["result"] for c in d["cases"])')
+	if [ "$made" = "['passed', 'passed', 'passed']" ]; then
+		ok "docker-shared-ipc-create: the segments and the /dev/shm object made"
+	else
+		bad "docker-shared-ipc-create: $made"
+	fi
+	if grep -q "no process is in" "$tmp/docker-shared-ipc-find.runner.log"; then
+		ok "docker-shared-ipc: no process left in the namespace after both containers"
+	else
+		bad "docker-shared-ipc: $(tail -n 2 "$tmp/docker-shared-ipc-find.runner.log")"
+	fi
+fi
+# Cleanup with the privileges the run has: in the host's IPC namespace
+# (--ipc=host), as a root without CAP_IPC_OWNER and CAP_SYS_ADMIN, the
+# permission cases fail (IPC_SET does nothing: fault set_ignored) with
+# segments made by their unprivileged children; none may be left.
+nobody_segs() { awk 'NR > 1 && ($8 == 65534 || $10 == 65534) {print $2}' /proc/sysvipc/shm | sort; }
+if [ -x "$build/tests/faults/libshmconform-faults.so" ] || [ -f "$build/tests/faults/libshmconform-faults.so" ]; then
+	nobody_segs >"$tmp/segs.before"
+	SHMCONFORM_BUILD=$build SHMCONFORM_FILTER='shm_perm:*' SHMCONFORM_FAULT=set_ignored \
+		"$top/ci/runners/docker" "$tmp/fault" ipc-host >"$tmp/fault.runner.log" 2>&1
+	st=$?
+	nobody_segs >"$tmp/segs.after"
+	new=$(comm -13 "$tmp/segs.before" "$tmp/segs.after" | tr '\n' ' ')
+	if [ "$st" -eq 77 ]; then
+		echo "SKIP docker-ipc-host cleanup: $(grep -h SKIP "$tmp/fault.runner.log" | tail -n 1)"
+	elif [ "$st" -ne 0 ] || ! [ -f "$tmp/fault/docker-ipc-host.json" ]; then
+		bad "docker-ipc-host with a fault: runner exit $st: $(tail -n 3 "$tmp/fault.runner.log")"
+	elif [ "$(json "$tmp/fault/docker-ipc-host.json" 'sum(c["result"] == "failed" for c in d["cases"])')" = 0 ]; then
+		bad "docker-ipc-host with the fault set_ignored: no shm_perm case failed"
+	elif [ -n "$new" ]; then
+		bad "docker-ipc-host: failed cases left segments of nobody in the host's namespace: $new"
+	else
+		ok "docker-ipc-host: failed permission cases left no segment in the host's IPC namespace"
+	fi
+fi
 
 # ---- 4. the CI definitions for other systems -------------------------------
 for v in "$top/ci/github/validate" "$top/ci/lava/validate"; do
@@ -160,11 +207,17 @@ else
 fi
 
 # Nothing of the environments survives them.
-left=$(pgrep -f 'linux\.uml|runsc-sandbox|runsc-gofer' 2>/dev/null | head -n 3)
+left=$(pgrep -f 'linux\.uml|runsc-sandbox|runsc-gofer|shmconform-docker\.' 2>/dev/null | head -n 3)
 if [ -z "$left" ]; then
-	ok "no guest or sandbox process left"
+	ok "no guest, sandbox or container daemon process left"
 else
 	bad "processes left: $left"
+fi
+mnt=$(findmnt -rn -o TARGET | grep -c 'shmconform-docker\.')
+if [ "$mnt" -eq 0 ]; then
+	ok "no container mount left"
+else
+	bad "$mnt container mounts left: $(findmnt -rn -o TARGET | grep 'shmconform-docker\.' | head -n 3)"
 fi
 
 echo "$passed passed, $failed failed"
