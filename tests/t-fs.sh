@@ -2,7 +2,7 @@
 # t-fs: the fs family of the matrix (ci/runners/fs) on every CI run.
 #   1. overlayfs on ext4 (a container's root): the whole suite runs there,
 #      every per-fs point names overlay, and every failure is a known
-#      deviation of deviations/fs.json or expectations/expectations.json
+#      deviation of deviations/ (the reports' own matcher)
 #      (a CI job on overlay is as green as one on ext4)
 #   2. a read-only squashfs image: the read-only mapping cases run and
 #      pass, the writing cases skip with "read-only file system"
@@ -77,34 +77,22 @@ else
 	# Every failed per-fs point must be covered by a known deviation (no
 	# "env", or an env matching the run's): case glob, fs, match.
 	verdict overlay-ext4 python3 - "$res" "$top" <<'PY'
-import fnmatch, glob, json, sys
-d = json.load(open(sys.argv[1]))
-top = sys.argv[2]
-env = d["run"].get("label") or d["run"].get("env") or "fs-overlay-ext4"
-known = []
-for f in sorted(glob.glob(top + "/deviations/*.json")):
-    known += [e for e in json.load(open(f))["deviations"]
-              if e.get("verdict", "fail") == "fail"]
-exp = json.load(open(top + "/expectations/expectations.json"))["expectations"]
-known += [dict(e, explanation=e["reason"]) for e in exp]
-types = {p["type"] for c in d["cases"] for p in c["fs"]}
+import sys
+sys.path.insert(0, sys.argv[2] + "/reports")
+from shmrep import claims, deviations, runs  # the one loader and matcher
+run = runs.load(sys.argv[1], label="fs-overlay-ext4")
+reg = deviations.load(sys.argv[2] + "/deviations",
+                      claims.load(sys.argv[2] + "/claims.json"))
+reg.apply(run)
+pts = [p for p in run.points() if p.fs_type is not None]
+types = {p.fs_type for p in pts}
 assert types == {"overlay"}, "per-fs points on %s, not overlay" % types
-unexplained = []
-n = 0
-for c in d["cases"]:
-    for p in c["fs"]:
-        if p["verdict"] != "fail":
-            continue
-        n += 1
-        name = "%s:%s" % (c["program"], c["name"])
-        if not any(fnmatch.fnmatch(name, e["case"]) and
-                   p["type"] in ([e["fs"]] if isinstance(e.get("fs"), str) else e.get("fs", [p["type"]])) and
-                   fnmatch.fnmatch(env, e.get("env", "*")) and
-                   e.get("match", "") in p["reason"] for e in known):
-            unexplained.append("%s: %s" % (name, p["reason"][:200]))
-if unexplained:
-    print("%d failures without a known deviation: %s" % (len(unexplained), "; ".join(unexplained)))
+bad = ["%s: %s" % (p.id, p.reason[:200]) for p in pts
+       if p.outcome in ("fail", "broken")]
+if bad:
+    print("%d failures without a known deviation: %s" % (len(bad), "; ".join(bad)))
     sys.exit(1)
+n = sum(1 for p in pts if p.outcome == "xfail")
 print("%d failed points, each a known deviation of overlay" % n)
 PY
 fi
