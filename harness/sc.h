@@ -355,7 +355,8 @@ key_t sc_random_key(void);
  * errno on any error but EEXIST. */
 int sc_shmget_unique(size_t size, int mode, key_t *key);
 
-/* A POSIX shm name, unique to this run, removed at the end. */
+/* A POSIX shm name, unique to this run, removed at the end; skips the
+ * case where there is no /dev/shm (shm_open needs it). */
 const char *sc_shm_name(void);
 
 /* sc_sweep_stale(): remove what killed runs left (sc_core.h). */

@@ -243,6 +243,14 @@ int sc_shmget_unique(size_t size, int mode, key_t *key)
 const char *sc_shm_name(void)
 {
 	static __thread char name[64];
+	/* glibc's shm_open is open(2) in /dev/shm: without it (an LXC
+	 * application container has none) there is no POSIX shared memory
+	 * to check, and every shm_open says ENOENT. */
+	struct stat sb;
+	if (stat("/dev/shm", &sb) != 0 || !S_ISDIR(sb.st_mode))
+		SC_SKIP("no /dev/shm here (%s): POSIX shared memory (shm_open) "
+			"needs that directory",
+			sc_errno_name(errno ? errno : ENOTDIR));
 	unsigned int r;
 	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
 		r = (unsigned int)getpid();
