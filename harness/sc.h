@@ -324,9 +324,6 @@ void sc_fs_require_writable(const struct sc_fs *fs);
 /* fs keeps files somewhere other than memory (false: tmpfs, ramfs), so
  * that writeback and msync have storage to reach. */
 bool sc_fs_has_storage(const struct sc_fs *fs);
-/* The type of dir's file system: sc_fs_type_name(magic), or mount(8)'s
- * name where the magic cannot tell (ext2/ext3/ext4) or has no name. */
-const char *sc_fsinfo_type(const char *dir, unsigned long magic);
 /* Called by a failed check with its errno: inside a per-fs body, EINVAL on
  * a file system that refuses every shared writable mapping (probed on a
  * new file) skips the case with that reason instead of failing it. */

@@ -17,6 +17,14 @@ const char *sc_signal_name(int sig);		/* "SIGSEGV" */
 const char *sc_si_code_name(int sig, int code); /* "SEGV_ACCERR" */
 /* statfs f_type in words: "tmpfs", "ext4"; "fs-0x..." if unknown. */
 const char *sc_fs_type_name(unsigned long magic);
+/* The type of dir's file system: sc_fs_type_name(magic), or mount(8)'s
+ * name where the magic cannot tell (ext2/ext3/ext4, a 9p share) or has no
+ * name (sc_fstype.c). */
+const char *sc_fsinfo_type(const char *dir, unsigned long magic);
+/* The type (first field after " - ") and super options of the mountinfo
+ * line of the mount holding dir (matched by device number); false if none. */
+bool sc_fs_mountinfo(const char *dir, char *type, size_t tlen, char *opts,
+		     size_t olen);
 
 /* ---- the ledger's undo side (sc_ledger.c) ------------------------------ */
 

@@ -1,9 +1,8 @@
 /*
  * What a file system under test is and can do, as the per-file-system
  * cases need to know it:
- *   - its name as mount(8) gives it when statfs's magic number cannot tell
- *     (ext2, ext3 and ext4 share 0xEF53; erofs and others have no name in
- *     sc_fs_type_name's table);
+ *   - its name (sc_fsinfo_type, in the core: sc_fstype.c, which the probe
+ *     shares);
  *   - whether it is mounted read-only (statvfs ST_RDONLY): a case that
  *     writes a file skips there with the reason "read-only file system";
  *   - whether it keeps files anywhere but in memory (tmpfs, ramfs);
@@ -27,52 +26,6 @@
 #include <unistd.h>
 
 #include "sc_internal.h"
-
-#define SC_MAGIC_EXT 0xEF53UL
-
-/* The mountinfo line of the mount holding dir: the one whose device number
- * (field 3, MAJOR:MINOR) is dir's.  Its type (the first field after " - ")
- * into type, its super options (the third) into opts.  false if none. */
-static bool sc_mountinfo(const char *dir, char *type, size_t tlen, char *opts,
-			 size_t olen)
-{
-	struct stat sb;
-	if (stat(dir, &sb) != 0)
-		return false;
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	if (!f)
-		return false;
-	char line[8192];
-	bool found = false;
-	while (!found && fgets(line, sizeof line, f)) {
-		unsigned int maj, min;
-		if (sscanf(line, "%*d %*d %u:%u", &maj, &min) != 2 ||
-		    makedev(maj, min) != sb.st_dev)
-			continue;
-		char *sep = strstr(line, " - ");
-		char t[64], o[4096];
-		if (sep && sscanf(sep + 3, "%63s %*s %4095s", t, o) == 2) {
-			snprintf(type, tlen, "%s", t);
-			snprintf(opts, olen, "%s", o);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-const char *sc_fsinfo_type(const char *dir, unsigned long magic)
-{
-	static char buf[64];
-	char opts[4096];
-	const char *name = sc_fs_type_name(magic);
-	/* Only where the magic number is ambiguous or unnamed: "fuse" stays
-	 * "fuse" (not "fuse.bindfs"), so expectations name it once. */
-	if ((magic == SC_MAGIC_EXT || strncmp(name, "fs-0x", 5) == 0) &&
-	    sc_mountinfo(dir, buf, sizeof buf, opts, sizeof opts))
-		return buf;
-	return name;
-}
 
 bool sc_fs_readonly(const struct sc_fs *fs)
 {
@@ -99,7 +52,7 @@ bool sc_fs_has_storage(const struct sc_fs *fs)
 {
 	char type[64], opts[4096];
 	if (strcmp(fs->type, "overlay") != 0 ||
-	    !sc_mountinfo(fs->dir, type, sizeof type, opts, sizeof opts))
+	    !sc_fs_mountinfo(fs->dir, type, sizeof type, opts, sizeof opts))
 		return sc_type_has_storage(fs->type);
 	char *up = strstr(opts, "upperdir=");
 	struct statfs sfs;

@@ -316,7 +316,8 @@ static void jfs_members(struct tl_json *j, const char *dir)
 	}
 	unsigned long type = (unsigned long)sfs.f_type;
 	snprintf(magic, sizeof magic, "0x%lx", type);
-	tl_json_str(j, "type", sc_fs_type_name(type));
+	/* As the cases name it (a 9p share's magic is its host's). */
+	tl_json_str(j, "type", sc_fsinfo_type(dir, type));
 	tl_json_str(j, "magic", magic);
 	struct mount m;
 	bool mounted = find_mount(real, st.st_dev, &m);
