@@ -9,9 +9,11 @@
  * a full file system it leaves the outcome open, so the SIGBUS here is
  * what Linux is observed to do (class observed).
  *
- * Each case mounts its own small tmpfs in a private mount namespace of a
+ * Two cases mount their own small tmpfs in a private mount namespace of a
  * child (so nothing the machine uses fills up, and the mount vanishes with
- * the child); it needs the privilege to do so and skips without it.
+ * the child); they need the privilege to do so and skip without it.  The
+ * third fills /dev/shm itself, only where it is a container's small one
+ * (docker --shm-size): a machine's /dev/shm is never filled.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "sc.h"
@@ -157,9 +160,77 @@ SC_CASE(write_syscall_to_full_tmpfs_fails_with_enospc, EXT_LIMITS, SC_POSIX,
 	sc_run(write_until_full, &t);
 }
 
+/* /dev/shm is filled only when it is this small (a container's, made with
+ * a small --shm-size); larger, it is a machine's, which other programs use. */
+#define SMALL_DEV_SHM (8UL << 20)
+
+struct dev_shm_fill {
+	int fd;
+	size_t len; /* the mapping: twice what /dev/shm has free */
+	struct sc_chan where;
+};
+
+static void write_dev_shm_until_full(void *arg)
+{
+	struct dev_shm_fill *d = arg;
+	size_t page = sc_page_size();
+	unsigned char *p =
+	    mmap(NULL, d->len, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, 0);
+	SC_CHECK_MAP(p);
+	sc_chan_send(&d->where, &p, sizeof p);
+	for (size_t off = 0; off < d->len; off += page)
+		((volatile unsigned char *)p)[off] = 0x5C;
+}
+
+/* Detects: a container's small /dev/shm whose exhaustion is not reported
+ * to a process writing through a mapping (data silently lost), or is
+ * reported as another signal. */
+SC_CASE(write_through_mapping_fills_small_dev_shm_with_sigbus, EXT_LIMITS,
+	SC_OBSERVED,
+	"Where /dev/shm is a container's small tmpfs, writing through a "
+	"MAP_SHARED mapping of a sparse file there past its free space "
+	"raises SIGBUS")
+{
+	struct statvfs sv;
+	if (statvfs("/dev/shm", &sv) != 0)
+		SC_SKIP("no /dev/shm here (statvfs: %s)", sc_errno_name(errno));
+	size_t size = (size_t)sv.f_blocks * sv.f_frsize;
+	size_t avail = (size_t)sv.f_bavail * sv.f_frsize;
+	if (size > SMALL_DEV_SHM)
+		SC_SKIP("/dev/shm holds %zu KiB, more than a container's small "
+			"one (%lu KiB at most): filling the machine's would "
+			"disturb other programs",
+			size >> 10, SMALL_DEV_SHM >> 10);
+	struct sc_fs shm = {.dir = "/dev/shm", .type = "tmpfs"};
+	struct dev_shm_fill d = {
+	    .len = sc_round_up(2 * avail + 1, sc_page_size())};
+	d.fd = sc_tmpfile(&shm, 0, NULL);
+	SC_CHECK_OK(ftruncate(d.fd, (off_t)d.len));
+	sc_note("/dev/shm: %zu KiB, %zu KiB free; a sparse file and a "
+		"MAP_SHARED mapping of %zu KiB, one byte written per page",
+		size >> 10, avail >> 10, d.len >> 10);
+	sc_chan_init(&d.where);
+	struct sc_outcome o =
+	    sc_expect_signal(write_dev_shm_until_full, &d, SIGBUS,
+			     "writing page after page through the mapping");
+	unsigned char *p;
+	sc_chan_recv(&d.where, 0, &p, sizeof p, "the child's mapping address");
+	sc_chan_close(&d.where);
+	size_t at = (size_t)((unsigned char *)o.fault_addr - p);
+	SC_CHECK(o.fault_addr >= (void *)p && at <= avail + sc_page_size(),
+		 "offset of the SIGBUS in the mapping: expected at most the "
+		 "%zu bytes /dev/shm had free, observed %p (offset %zd)",
+		 avail, o.fault_addr,
+		 (ssize_t)((unsigned char *)o.fault_addr - p));
+	/* Give the space back at once: the container's other programs. */
+	SC_CHECK_OK(ftruncate(d.fd, 0));
+	SC_CHECK_OK(close(d.fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, write_through_mapping_to_full_tmpfs_raises_sigbus);
 	SC_ADD(tp, write_syscall_to_full_tmpfs_fails_with_enospc);
+	SC_ADD(tp, write_through_mapping_fills_small_dev_shm_with_sigbus);
 	return atf_no_error();
 }
