@@ -48,9 +48,10 @@ long sc_sysctl_long(const char *name, long def)
 }
 
 /* A "Name:  value" line of /proc/meminfo; -1 if absent. */
-static long sc_meminfo(const char *name)
+/* The number of "NAME: N" in a /proc file (-1 if absent). */
+static long sc_proc_number(const char *file, const char *name)
 {
-	FILE *f = fopen("/proc/meminfo", "re");
+	FILE *f = fopen(file, "re");
 	if (!f)
 		return -1;
 	char line[128];
@@ -63,6 +64,18 @@ static long sc_meminfo(const char *name)
 		}
 	fclose(f);
 	return v;
+}
+
+static long sc_meminfo(const char *name)
+{
+	return sc_proc_number("/proc/meminfo", name);
+}
+
+long sc_huge_pages_mine(void)
+{
+	size_t hps = sc_huge_page_size();
+	long kb = sc_proc_number("/proc/self/status", "HugetlbPages");
+	return hps && kb >= 0 ? (long)((size_t)kb * 1024 / hps) : -1;
 }
 
 size_t sc_huge_page_size(void)

@@ -27,6 +27,10 @@ long sc_sysctl_long(const char *name, long def);
 size_t sc_huge_page_size(void);
 /* HugePages_Free from /proc/meminfo (-1 if absent). */
 long sc_huge_pages_free(void);
+/* The huge pages this process has mapped (HugetlbPages of
+ * /proc/self/status, in pages; -1 if absent): unlike HugePages_Free, no
+ * other process changes it, so two runs at once cannot disturb a check. */
+long sc_huge_pages_mine(void);
 /*
  * Skip the case unless n huge pages of the default size are free, naming
  * what is missing (no hugetlb support; vm.nr_hugepages too small, and how
