@@ -39,9 +39,15 @@ if [ $((0x$capeff >> 21 & 1)) -ne 1 ]; then
 	exit 0
 fi
 
-# leftovers: loop devices, mounts, FUSE daemons and directories of fs runs
+# System V segments before this test (none may stay: the runner's IPC
+# namespace takes them with it, even after a SIGKILL).
+ipcs -m | awk '$1 ~ /^0x/ { print $2 }' | sort >"$tmp/segments.before"
+# leftovers: System V segments, loop devices, mounts, FUSE daemons and
+# directories of fs runs
 leftovers() {
 	{
+		ipcs -m | awk '$1 ~ /^0x/ { print $2 }' | sort |
+			comm -13 "$tmp/segments.before" - | sed 's/^/System V segment /'
 		losetup -rn -O BACK-FILE 2>/dev/null | grep "$base/shmconform-fs\." || true
 		cat /proc/[0-9]*/mountinfo 2>/dev/null | grep -o "$base/shmconform-fs\.[^ ]*" | sort -u || true
 		pgrep -a -f "$base/shmconform-fs\." || true
