@@ -320,7 +320,12 @@ SC_CASE(seal_write_refuses_write_and_writable_shared_mapping, EXT_MEMFD,
  * allowed (and the mapping can never gain PROT_WRITE); 6.12 lost it
  * (EPERM again) until the fix "mm: reinstate ability to map write-sealed
  * memfd mappings read-only" (6.13, taken into later 6.12 releases), so on
- * 6.12 either answer is that release's.
+ * 6.12 either answer is that release's.  The 6.7 rule with that fix was
+ * also taken into older stable series in 2025 ("mm: drop the assumption
+ * that VM_SHARED always implies writable" and its two companions, in the
+ * 5.15 stable queue of August 2025; Debian's 6.1.176 allows the mapping):
+ * on 5.15 and 6.1 a success is that stable release's, and is checked as
+ * from 6.7.
  */
 SC_CASE(seal_write_read_only_shared_mapping_by_kernel_version, EXT_MEMFD,
 	SC_LINUX,
@@ -336,11 +341,13 @@ SC_CASE(seal_write_read_only_shared_mapping_by_kernel_version, EXT_MEMFD,
 	int err = errno;
 	const char *rel = sc_kernel_release();
 	bool allowed = sc_kernel_at_least(6, 7);
+	bool backported = !allowed && p != MAP_FAILED &&
+			  (sc_kernel_is(5, 15) || sc_kernel_is(6, 1));
 	if (p == MAP_FAILED && err == EPERM && sc_kernel_is(6, 12)) {
 		sc_note("kernel %s refuses the read-only mapping (a 6.12 "
 			"release without the 6.13 fix)",
 			rel);
-	} else if (!allowed) {
+	} else if (!allowed && !backported) {
 		if (p != MAP_FAILED)
 			munmap(p, page);
 		SC_CHECK(p == MAP_FAILED && err == EPERM,
@@ -348,6 +355,10 @@ SC_CASE(seal_write_read_only_shared_mapping_by_kernel_version, EXT_MEMFD,
 			 "allowed): expected EPERM, observed %s",
 			 rel, p == MAP_FAILED ? sc_errno_name(err) : "success");
 	} else {
+		if (backported)
+			sc_note("kernel %s allows the read-only mapping (a "
+				"stable release with the 6.7 rule backported)",
+				rel);
 		SC_CHECK(p != MAP_FAILED,
 			 "kernel %s (before 6.7: EPERM; 6.7 and later: "
 			 "allowed): expected success, observed %s",
