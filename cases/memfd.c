@@ -330,7 +330,8 @@ SC_CASE(seal_write_refuses_write_and_writable_shared_mapping, EXT_MEMFD,
 SC_CASE(seal_write_read_only_shared_mapping_by_kernel_version, EXT_MEMFD,
 	SC_LINUX,
 	"Under F_SEAL_WRITE a PROT_READ MAP_SHARED mapping fails with EPERM "
-	"before 6.7 and succeeds from 6.7 (6.12: either), never becoming "
+	"before 6.7 and succeeds from 6.7 (on 6.12, and on 5.15 and 6.1 "
+	"stable releases with the 2025 backport: either), never becoming "
 	"writable")
 {
 	size_t page = sc_page_size();
