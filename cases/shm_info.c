@@ -119,13 +119,15 @@ static void stat_by_index(void *arg)
 	enter_new_ipc_namespace();
 	FILE *f = fopen("/proc/sys/kernel/shm_next_id", "we");
 	if (!f || fprintf(f, "%d\n", NEXT_ID) < 0 || fclose(f) != 0)
-		SC_SKIP("cannot set kernel.shm_next_id in the new IPC "
-			"namespace (%s: %s)",
-			sc_errno_name(errno),
-			errno == EROFS ? "/proc/sys is mounted read-only here, "
-					 "as container runtimes mount it"
-				       : "the kernel needs "
-					 "CONFIG_CHECKPOINT_RESTORE for it");
+		SC_SKIP(
+		    "cannot set kernel.shm_next_id in the new IPC "
+		    "namespace (%s: %s)",
+		    sc_errno_name(errno),
+		    errno == EROFS ? "/proc/sys is mounted read-only here, "
+				     "as container runtimes mount it"
+		    : errno == ENOENT
+			? "the kernel needs CONFIG_CHECKPOINT_RESTORE for it"
+			: "the kernel refuses it");
 	int id = make_segment(sc_page_size() + 7);
 	SC_CHECK_EQ(id, NEXT_ID,
 		    "id of the segment made after setting "
