@@ -49,5 +49,8 @@ bool sc_shm_identity(int id, long long *key, int *cpid);
  * CAP_IPC_OWNER removes a segment a privilege-dropped child made.  Needs
  * CAP_SETUID; a bounded wait.  Returns whether it was removed. */
 bool sc_rmid_as_creator(int id);
+/* This process's effective capability set (CapEff of /proc/self/status),
+ * 0 if it cannot be read. */
+unsigned long long sc_capeff(void);
 
 #endif

@@ -132,25 +132,24 @@ static long long sc_shm_cuid(int id)
 	return cuid;
 }
 
-/* Has this process CAP_SETUID (bit 7 of CapEff)? */
-static bool sc_can_setuid(void)
+unsigned long long sc_capeff(void)
 {
 	FILE *f = fopen("/proc/self/status", "re");
 	if (!f)
-		return false;
+		return 0;
 	char line[256];
 	unsigned long long eff = 0;
 	while (fgets(line, sizeof line, f))
 		if (sscanf(line, "CapEff: %llx", &eff) == 1)
 			break;
 	fclose(f);
-	return (eff >> 7) & 1;
+	return eff;
 }
 
 bool sc_rmid_as_creator(int id)
 {
 	long long cuid = sc_shm_cuid(id);
-	if (cuid < 0 || !sc_can_setuid())
+	if (cuid < 0 || !((sc_capeff() >> 7) & 1)) /* CAP_SETUID */
 		return false;
 	pid_t pid = fork();
 	if (pid < 0)

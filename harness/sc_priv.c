@@ -15,24 +15,9 @@
 #include "sc_priv.h"
 #include "sc_shm.h"
 
-/* The effective capability set, or 0 if it cannot be read. */
-static unsigned long long sc_priv_capeff(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	if (!f)
-		return 0;
-	char line[256];
-	unsigned long long eff = 0;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return eff;
-}
-
 bool sc_priv_has_cap(int cap)
 {
-	return (sc_priv_capeff() >> cap) & 1;
+	return (sc_capeff() >> cap) & 1;
 }
 
 const char *sc_priv_cap_name(int cap)
@@ -60,7 +45,7 @@ void sc_priv_need_cap(int cap, const char *why)
 	if (!sc_priv_has_cap(cap))
 		SC_SKIP("needs %s, which this process (uid %d, CapEff %llx) "
 			"lacks: %s",
-			sc_priv_cap_name(cap), (int)geteuid(), sc_priv_capeff(),
+			sc_priv_cap_name(cap), (int)geteuid(), sc_capeff(),
 			why);
 }
 
@@ -210,5 +195,5 @@ void sc_priv_drop(const struct sc_priv_user *u)
 		SC_SKIP("running as %s (uid %d) still leaves CAP_IPC_OWNER or "
 			"CAP_SYS_ADMIN effective (CapEff %llx): the kernel "
 			"would grant every permission, nothing can be refused",
-			u->name, (int)u->uid, sc_priv_capeff());
+			u->name, (int)u->uid, sc_capeff());
 }

@@ -20,26 +20,8 @@ tool=reports/shmreport.py
 fx=tests/reports/fixtures
 work=$(mktemp -d "${TMPDIR:-/tmp}/sc-learners.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok   $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || sed 's/^/    /' "$2" | head -n 40
-}
-check() {
-	name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name" "$work/out"
-	fi
-}
+# shellcheck source=tests/tally.sh
+. "$top/tests/tally.sh"
 
 # ---- both languages, everywhere -----------------------------------------
 check "claims.json and the report texts in Chinese and English (claims, errata, every case)" \
@@ -145,6 +127,4 @@ else
 	not_ok "ci/run-suite --break mmap_len0_accepted" "$work/break.log"
 fi
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally
