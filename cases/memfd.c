@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "sc.h"
 #include "sc_ext.h"
 #include "sc_mapcheck.h"
+#include "sc_priv.h"
 #include "sc_vgquiet.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
@@ -525,6 +527,413 @@ SC_CASE(tmpfs_file_is_born_with_seal_seal, EXT_MEMFD, SC_LINUX,
 	SC_CHECK_OK(close(fd));
 }
 
+/* Detects: a memfd whose file position lseek does not move, or a dup that
+ * is a separate open file (own offset, own copy of the content). */
+SC_CASE(lseek_moves_offset_and_dup_shares_content_and_offset, EXT_MEMFD,
+	SC_LINUX,
+	"write(2) and read(2) of a memfd follow lseek; a dup shares the "
+	"content and the file offset")
+{
+	int fd = sealable(0);
+	const char msg[] = "memfd-data";
+	SC_CHECK_EQ(write(fd, msg, sizeof msg), sizeof msg,
+		    "bytes written to a new memfd");
+	SC_CHECK_EQ(lseek(fd, 0, SEEK_CUR), sizeof msg,
+		    "file offset after the write");
+	SC_CHECK_EQ(lseek(fd, 2, SEEK_SET), 2, "lseek(2, SEEK_SET)");
+	char got[sizeof msg] = {0};
+	SC_CHECK_EQ(read(fd, got, 4), 4, "bytes read at offset 2");
+	SC_CHECK(memcmp(got, msg + 2, 4) == 0,
+		 "read(2) at offset 2: expected \"%.4s\", observed \"%.4s\"",
+		 msg + 2, got);
+	int d;
+	SC_CHECK_OK(d = dup(fd));
+	SC_CHECK_EQ(lseek(d, 0, SEEK_CUR), 6,
+		    "file offset of a dup made at offset 6 (shared)");
+	SC_CHECK_EQ(lseek(d, 0, SEEK_END), sizeof msg,
+		    "lseek(0, SEEK_END) through the dup (the file's size)");
+	SC_CHECK_EQ(lseek(fd, 0, SEEK_CUR), sizeof msg,
+		    "file offset of the original after lseek through the dup");
+	SC_CHECK_EQ(pwrite(d, "X", 1, 0), 1, "bytes written through the dup");
+	sc_pread_all(fd, got, 1, 0);
+	SC_CHECK_EQ(got[0], 'X',
+		    "byte 0 read through the original after writing 'X' (88) "
+		    "through the dup");
+	SC_CHECK_OK(close(d));
+	SC_CHECK_OK(close(fd));
+}
+
+/* Detects: two MAP_SHARED mappings of one memfd that are separate copies
+ * (a consumer mapping the buffer twice would see stale data). */
+SC_CASE(second_shared_mapping_sees_first_mappings_writes, EXT_MEMFD, SC_LINUX,
+	"Two MAP_SHARED mappings of a memfd are the same memory: a write "
+	"through one shows in the other")
+{
+	size_t page = sc_page_size();
+	int fd = sealable(2 * page);
+	unsigned char *a =
+	    mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(a);
+	const unsigned char *b =
+	    mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(b);
+	SC_CHECK_MEM(b, SC_WANT_MARK_AT(0), 2 * page,
+		     "the second mapping before any write");
+	memset(a + page, 0, page);
+	SC_CHECK_MEM(b + page, SC_WANT_ZEROS, page,
+		     "the second mapping's second page after zeroing it "
+		     "through the first");
+	SC_CHECK_MEM(b, SC_WANT_MARK_AT(0), page,
+		     "the second mapping's first page (not written)");
+	SC_CHECK_OK(munmap((void *)b, 2 * page));
+	SC_CHECK_OK(munmap(a, 2 * page));
+	SC_CHECK_OK(close(fd));
+}
+
+struct procopen {
+	pid_t owner; /* the process holding the memfd */
+	int fd;
+	off_t owner_off; /* its file offset */
+	size_t len;
+};
+
+static void open_other_process_memfd(void *arg)
+{
+	const struct procopen *po = arg;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%ld/fd/%d", (long)po->owner, po->fd);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		sc_fail_errno(SC_FILE, __LINE__,
+			      "open of the case process's /proc/PID/fd/N",
+			      errno);
+	struct stat a, b;
+	SC_CHECK_OK(fstat(fd, &a));
+	SC_CHECK_OK(fstat(po->fd, &b)); /* the inherited descriptor */
+	SC_CHECK(a.st_ino == b.st_ino && a.st_dev == b.st_dev,
+		 "%s: expected the same file, observed inodes %lu and %lu",
+		 path, (unsigned long)a.st_ino, (unsigned long)b.st_ino);
+	SC_CHECK_EQ(lseek(fd, 0, SEEK_CUR), 0,
+		    "file offset of the new open (its own; the owner's is at "
+		    "the end)");
+	unsigned char c;
+	SC_CHECK_EQ(read(fd, &c, 1), 1, "bytes read through the new open");
+	SC_CHECK_EQ(c, sc_mark(0), "byte 0 read through the new open");
+	SC_CHECK_EQ(lseek(po->fd, 0, SEEK_CUR), po->owner_off,
+		    "the owner's file offset after reading through the new "
+		    "open");
+	c = 0;
+	SC_CHECK_EQ(pwrite(fd, &c, 1, 1), 1,
+		    "bytes written through the new "
+		    "open");
+	SC_CHECK_OK(close(fd));
+}
+
+/* Detects: /proc/PID/fd/N of another process that opens another file, or
+ * that shares the owner's open file description (its offset). */
+SC_CASE(other_process_opens_proc_fd_as_new_description_of_same_file, EXT_MEMFD,
+	SC_LINUX,
+	"Another process opening /proc/PID/fd/N of a memfd gets the same file "
+	"with an open file description (and offset) of its own")
+{
+	size_t page = sc_page_size();
+	struct procopen po = {getpid(), sealable(page), (off_t)page, page};
+	SC_CHECK_EQ(lseek(po.fd, 0, SEEK_END), page, "lseek(0, SEEK_END)");
+	sc_run(open_other_process_memfd, &po);
+	unsigned char c;
+	sc_pread_all(po.fd, &c, 1, 1);
+	SC_CHECK_EQ(c, 0,
+		    "byte 1 after the other process wrote 0 there through "
+		    "its open");
+	SC_CHECK_OK(close(po.fd));
+}
+
+/* Detects: F_SEAL_WRITE not enforced by a hole punch (the sealed content
+ * can then be zeroed), zero-length writes refused, or the seal taken to
+ * forbid resizing (that is F_SEAL_SHRINK and F_SEAL_GROW). */
+SC_CASE(seal_write_refuses_hole_punch_allows_resize_and_empty_write, EXT_MEMFD,
+	SC_LINUX,
+	"Under F_SEAL_WRITE, fallocate(FALLOC_FL_PUNCH_HOLE) fails with EPERM "
+	"and keeps the data; a zero-length write returns 0; ftruncate may "
+	"grow and shrink")
+{
+	size_t page = sc_page_size();
+	int fd = sealable(2 * page);
+	add_seals(fd, F_SEAL_WRITE);
+	SC_CHECK_ERRNO(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				 0, (off_t)page),
+		       EPERM);
+	unsigned char b;
+	sc_pread_all(fd, &b, 1, 0);
+	SC_CHECK_EQ(b, sc_mark(0), "byte 0 after the refused hole punch");
+	char c = 0;
+	SC_CHECK_EQ(pwrite(fd, &c, 0, 0), 0,
+		    "pwrite of 0 bytes to the sealed file");
+	SC_CHECK_OK(ftruncate(fd, (off_t)(3 * page)));
+	SC_CHECK_OK(ftruncate(fd, (off_t)page));
+	SC_CHECK_EQ(sc_file_size(fd), page,
+		    "st_size after growing to 3 pages and shrinking to 1");
+	sc_pread_all(fd, &b, 1, 0);
+	SC_CHECK_EQ(b, sc_mark(0), "byte 0 after the resizes");
+	SC_CHECK_OK(close(fd));
+}
+
+/* Detects: F_SEAL_FUTURE_WRITE escaped by reopening the file through
+ * /proc/self/fd (a new open file description), or enforced against a
+ * private copy-on-write mapping (which never writes the file). */
+SC_CASE(future_write_holds_for_reopened_fd_private_mapping_still_writes,
+	EXT_MEMFD, SC_LINUX,
+	"Under F_SEAL_FUTURE_WRITE an O_RDWR reopen of /proc/self/fd/N cannot "
+	"write(2) or map shared writable (EPERM); a writable MAP_PRIVATE "
+	"mapping writes its own copy")
+{
+	size_t page = sc_page_size();
+	int fd = sealable(page);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) != 0 &&
+	    errno == EINVAL && !sc_kernel_at_least(5, 1))
+		SC_SKIP("kernel %s has no F_SEAL_FUTURE_WRITE (Linux 5.1)",
+			sc_kernel_release());
+	SC_CHECK(get_seals(fd) & F_SEAL_FUTURE_WRITE,
+		 "F_SEAL_FUTURE_WRITE in F_GET_SEALS after adding it: "
+		 "expected set, observed seals %#x",
+		 (unsigned)get_seals(fd));
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int again = sc_open_path(path, O_RDWR);
+	char c = 0;
+	SC_CHECK_ERRNO(pwrite(again, &c, 1, 0), EPERM);
+	SC_CHECK_MAP_ERRNO(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   again, 0, EPERM);
+	unsigned char *p =
+	    mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, again, 0);
+	SC_CHECK_MAP(p);
+	p[0] = 0;
+	SC_CHECK_EQ(p[0], 0, "byte 0 of the private mapping after writing 0");
+	unsigned char b;
+	sc_pread_all(fd, &b, 1, 0);
+	SC_CHECK_EQ(b, sc_mark(0),
+		    "byte 0 of the file after writing the private copy");
+	SC_CHECK_OK(munmap(p, page));
+	SC_CHECK_OK(close(again));
+	SC_CHECK_OK(close(fd));
+}
+
+/* Detects: F_SEAL_SHRINK escaped by open(O_TRUNC) of the file's /proc
+ * link (truncation by another path than ftruncate). */
+SC_CASE(seal_shrink_refuses_open_with_o_trunc, EXT_MEMFD, SC_LINUX,
+	"Under F_SEAL_SHRINK, open(O_RDWR|O_TRUNC) of /proc/self/fd/N fails "
+	"with EPERM and the size stays")
+{
+	size_t page = sc_page_size();
+	int fd = sealable(page);
+	add_seals(fd, F_SEAL_SHRINK);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	errno = 0;
+	int t = open(path, O_RDWR | O_TRUNC | O_CLOEXEC);
+	int err = errno;
+	if (t >= 0)
+		close(t);
+	SC_CHECK(t < 0 && err == EPERM,
+		 "open(%s, O_RDWR|O_TRUNC) under F_SEAL_SHRINK: expected "
+		 "EPERM, observed %s",
+		 path, t >= 0 ? "success" : sc_errno_name(err));
+	SC_CHECK_EQ(sc_file_size(fd), page,
+		    "st_size after the refused O_TRUNC");
+	SC_CHECK_OK(close(fd));
+}
+
+/* Detects: F_SEAL_GROW escaped by fallocate past EOF, or enforced against
+ * fallocate inside the file. */
+SC_CASE(seal_grow_refuses_fallocate_past_eof, EXT_MEMFD, SC_LINUX,
+	"Under F_SEAL_GROW, fallocate past EOF fails with EPERM (also with "
+	"FALLOC_FL_KEEP_SIZE); fallocate inside the file succeeds")
+{
+	size_t page = sc_page_size();
+	int fd = sealable(2 * page);
+	add_seals(fd, F_SEAL_GROW);
+	SC_CHECK_ERRNO(fallocate(fd, 0, (off_t)page, (off_t)(2 * page)), EPERM);
+	SC_CHECK_ERRNO(
+	    fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)(2 * page), (off_t)page),
+	    EPERM);
+	SC_CHECK_OK(fallocate(fd, 0, 0, (off_t)(2 * page)));
+	SC_CHECK_EQ(sc_file_size(fd), 2 * page,
+		    "st_size after the fallocate calls");
+	SC_CHECK_OK(close(fd));
+}
+
+/*
+ * Detects: MFD_EXEC not honoured (the file made without execute bits),
+ * or, before 6.3, accepted as a flag the kernel does not know.
+ * 6.3 and later: MFD_EXEC gives mode 0777 and no F_SEAL_EXEC (unless
+ * vm.memfd_noexec is 2, which refuses it: the case skips then).  Before
+ * 6.3 the bit is unknown: EINVAL (a plain memfd there is 0777 anyway).
+ */
+SC_CASE(mfd_exec_gives_mode_0777_by_kernel_version, EXT_MEMFD, SC_LINUX,
+	"memfd_create(MFD_EXEC) makes a file of mode 0777 without F_SEAL_EXEC "
+	"from 6.3; before 6.3 it fails with EINVAL")
+{
+	long noexec = sc_sysctl_long("vm/memfd_noexec", 0);
+	if (noexec == 2)
+		SC_SKIP("vm.memfd_noexec is 2 here: it refuses MFD_EXEC");
+	errno = 0;
+	int fd = memfd_create("x", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	int err = errno;
+	if (!sc_kernel_at_least(6, 3)) {
+		if (fd >= 0)
+			close(fd);
+		SC_CHECK(fd < 0 && err == EINVAL,
+			 "kernel %s (before 6.3: EINVAL, MFD_EXEC unknown; "
+			 "6.3 and later: mode 0777): expected EINVAL, "
+			 "observed %s",
+			 sc_kernel_release(),
+			 fd >= 0 ? "success" : sc_errno_name(err));
+		return;
+	}
+	if (fd < 0)
+		sc_fail_errno(SC_FILE, __LINE__, "memfd_create(MFD_EXEC)", err);
+	struct stat sb;
+	SC_CHECK_OK(fstat(fd, &sb));
+	SC_CHECK_EQ(sb.st_mode & 07777, 0777,
+		    "mode of an MFD_EXEC memfd (octal 0777 = 511)");
+	SC_CHECK(!(get_seals(fd) & F_SEAL_EXEC),
+		 "F_SEAL_EXEC in F_GET_SEALS of an MFD_EXEC memfd: expected "
+		 "clear, observed seals %#x",
+		 (unsigned)get_seals(fd));
+	SC_CHECK_OK(fchmod(fd, 0700)); /* not sealed: the mode may change */
+	SC_CHECK_OK(close(fd));
+}
+
+#define NOEXEC_SYSCTL "/proc/sys/vm/memfd_noexec"
+
+/* Write v to vm.memfd_noexec (for this process's pid namespace); 0 or
+ * the errno of the write. */
+static int set_noexec(int v)
+{
+	int fd = open(NOEXEC_SYSCTL, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	char buf[8];
+	int n = snprintf(buf, sizeof buf, "%d\n", v);
+	ssize_t w = write(fd, buf, (size_t)n);
+	int err = w == n ? 0 : w < 0 ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+static void check_noexec_is(long want, const char *where)
+{
+	long v = sc_sysctl_long("vm/memfd_noexec", -1);
+	SC_CHECK(v == want, "vm.memfd_noexec %s: expected %ld, observed %ld",
+		 where, want, v);
+}
+
+/* In a pid namespace whose vm.memfd_noexec is 2: MFD_EXEC refused, a
+ * plain memfd made MFD_NOEXEC_SEAL. */
+static void check_noexec_two_rules(void *arg)
+{
+	(void)arg;
+	check_noexec_is(2, "in a process forked in the namespace");
+	SC_CHECK_ERRNO(memfd_create("x", MFD_CLOEXEC | MFD_EXEC), EACCES);
+	int fd = new_memfd("x", MFD_CLOEXEC);
+	SC_CHECK(get_seals(fd) & F_SEAL_EXEC,
+		 "F_SEAL_EXEC of a memfd made without flags under "
+		 "vm.memfd_noexec 2: expected set, observed seals %#x",
+		 (unsigned)get_seals(fd));
+	SC_CHECK_OK(close(fd));
+}
+
+static void check_nested_namespace(void *arg)
+{
+	(void)arg;
+	check_noexec_is(2, "in a namespace nested in one set to 2 (inherited)");
+	int err = set_noexec(1);
+	SC_CHECK(err == EINVAL,
+		 "writing 1 to vm.memfd_noexec in a namespace whose parent "
+		 "has 2: expected EINVAL (cannot lower), observed %s",
+		 err ? sc_errno_name(err) : "success");
+	check_noexec_two_rules(NULL);
+}
+
+/* pid 1 of a new pid namespace. */
+static void noexec_namespace_init(void *arg)
+{
+	long host = *(const long *)arg;
+	check_noexec_is(host, "in a new pid namespace (inherited from the "
+			      "parent)");
+	int err = set_noexec(2);
+	if (err)
+		sc_fail_errno(SC_FILE, __LINE__,
+			      "write of 2 to vm.memfd_noexec in the new pid "
+			      "namespace",
+			      err);
+	check_noexec_is(2, "after writing 2 in the new namespace");
+	sc_run(check_noexec_two_rules, NULL);
+	if (unshare(CLONE_NEWPID) != 0)
+		sc_fail_errno(SC_FILE, __LINE__,
+			      "unshare(CLONE_NEWPID) inside the new namespace",
+			      errno);
+	sc_run(check_nested_namespace, NULL);
+	/* Its own value may go back down to its parent's (the host's). */
+	err = set_noexec((int)host);
+	SC_CHECK(err == 0,
+		 "writing %ld (the parent namespace's value) to "
+		 "vm.memfd_noexec after 2: expected success, observed %s",
+		 host, sc_errno_name(err));
+	check_noexec_is(host, "after writing the parent's value back");
+}
+
+static void noexec_outer(void *arg)
+{
+	if (unshare(CLONE_NEWPID) != 0)
+		SC_SKIP("unshare(CLONE_NEWPID) fails here (%s)",
+			sc_errno_name(errno));
+	sc_run(noexec_namespace_init, arg);
+	check_noexec_is(*(const long *)arg,
+			"in the parent namespace after the child namespace "
+			"set 2");
+}
+
+/*
+ * Detects: vm.memfd_noexec that is not per pid namespace (a container
+ * setting it changes the host's), a nested namespace that goes below its
+ * parent's value, or 2 that lets MFD_EXEC through.  The rule since 6.6
+ * (mm/memfd.c, kernel/pid_sysctl.h): a new namespace starts with its
+ * parent's value, the value in force is the higher of its own and its
+ * parent's, a write below the parent's fails with EINVAL (down to it is
+ * allowed), and 2 refuses MFD_EXEC (EACCES) while a memfd without flags
+ * gets MFD_NOEXEC_SEAL.
+ * 6.3 to 6.5 had another rule (2 refused every memfd without
+ * MFD_NOEXEC_SEAL); before 6.3 there is no such sysctl.  The host's value
+ * is read before and after, and must not change.
+ */
+SC_CASE(memfd_noexec_is_per_pid_namespace_and_cannot_be_lowered, EXT_MEMFD,
+	SC_LINUX,
+	"vm.memfd_noexec set to 2 in a new pid namespace: the parent's value "
+	"stays, children and nested namespaces inherit 2, a nested one cannot "
+	"go below it (EINVAL), MFD_EXEC fails with EACCES (6.6 and later)")
+{
+	long host = sc_sysctl_long("vm/memfd_noexec", -1);
+	if (host < 0)
+		SC_SKIP("no vm.memfd_noexec here (kernel %s; Linux 6.3)",
+			sc_kernel_release());
+	if (!sc_kernel_at_least(6, 6))
+		SC_SKIP("kernel %s has the 6.3-6.5 rule of vm.memfd_noexec "
+			"(2 refuses every memfd without MFD_NOEXEC_SEAL): this "
+			"case checks the rule of 6.6 and later",
+			sc_kernel_release());
+	sc_priv_need_cap(SC_CAP_SYS_ADMIN,
+			 "to make a pid namespace and set its "
+			 "vm.memfd_noexec");
+	sc_run(noexec_outer, &host);
+	long after = sc_sysctl_long("vm/memfd_noexec", -1);
+	if (after != host && host >= 0)
+		set_noexec((int)host); /* the host's value back */
+	SC_CHECK_EQ(after, host,
+		    "the host's vm.memfd_noexec after the case (must never "
+		    "change)");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, new_memfd_is_empty_and_shows_its_name);
@@ -546,5 +955,15 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, shared_mapping_and_proc_reopen_see_one_file);
 	SC_ADD(tp, noexec_seal_makes_file_not_executable_for_good);
 	SC_ADD(tp, tmpfs_file_is_born_with_seal_seal);
+	SC_ADD(tp, lseek_moves_offset_and_dup_shares_content_and_offset);
+	SC_ADD(tp, second_shared_mapping_sees_first_mappings_writes);
+	SC_ADD(tp, other_process_opens_proc_fd_as_new_description_of_same_file);
+	SC_ADD(tp, seal_write_refuses_hole_punch_allows_resize_and_empty_write);
+	SC_ADD(tp,
+	       future_write_holds_for_reopened_fd_private_mapping_still_writes);
+	SC_ADD(tp, seal_shrink_refuses_open_with_o_trunc);
+	SC_ADD(tp, seal_grow_refuses_fallocate_past_eof);
+	SC_ADD(tp, mfd_exec_gives_mode_0777_by_kernel_version);
+	SC_ADD(tp, memfd_noexec_is_per_pid_namespace_and_cannot_be_lowered);
 	return atf_no_error();
 }

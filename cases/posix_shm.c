@@ -530,6 +530,196 @@ ATF_TC_BODY(selftest_hang_holding_names, tc)
 		hang_seconds());
 }
 
+#define RACERS 4
+
+struct racer {
+	const char *name;
+	struct sc_event *start;
+	struct sc_chan result; /* int[2]: fd >= 0, errno */
+};
+
+static void race_to_create(void *arg)
+{
+	struct racer *r = arg;
+	sc_event_wait(r->start, 0, "the start of the race");
+	errno = 0;
+	int fd = shm_open(r->name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	int res[2] = {fd >= 0, errno};
+	sc_chan_send(&r->result, res, sizeof res);
+	if (fd >= 0)
+		SC_CHECK_OK(close(fd));
+}
+
+/* Detects: a check-and-create that is not atomic: two racing creators
+ * both told they made the object (each then takes it for its own). */
+SC_CASE(creat_excl_race_has_exactly_one_winner, EXT_POSIX_SHM, SC_POSIX,
+	"Four processes started together calling shm_open(O_CREAT|O_EXCL) "
+	"on one name: exactly one succeeds, the others fail with EEXIST")
+{
+	const char *name = sc_shm_name();
+	struct sc_event start;
+	sc_event_init(&start);
+	struct racer r[RACERS];
+	pid_t pid[RACERS];
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){name, &start, {{-1, -1}}};
+		sc_chan_init(&r[i].result);
+		pid[i] = sc_spawn(race_to_create, &r[i]);
+	}
+	for (int i = 0; i < RACERS; i++)
+		sc_event_post(&start);
+	int winners = 0;
+	for (int i = 0; i < RACERS; i++) {
+		int res[2];
+		sc_chan_recv(&r[i].result, pid[i], res, sizeof res,
+			     "a racer's shm_open result");
+		if (res[0])
+			winners++;
+		else
+			SC_CHECK(res[1] == EEXIST,
+				 "racer %d's shm_open(O_CREAT|O_EXCL): "
+				 "expected success or EEXIST, observed %s",
+				 i, sc_errno_name(res[1]));
+	}
+	for (int i = 0; i < RACERS; i++) {
+		sc_wait_ok(pid[i]);
+		sc_chan_close(&r[i].result);
+	}
+	sc_event_close(&start);
+	SC_CHECK_EQ(winners, 1,
+		    "racers whose shm_open(O_CREAT|O_EXCL) succeeded (of 4)");
+}
+
+static void unlink_as_other_user(void *arg)
+{
+	const char *name = arg;
+	struct sc_priv_user u;
+	sc_priv_target(&u);
+	sc_priv_drop(&u);
+	errno = 0;
+	int rv = shm_unlink(name);
+	int err = errno;
+	SC_CHECK(rv == -1 && err == EACCES,
+		 "shm_unlink of another user's object in sticky /dev/shm by "
+		 "%s (uid %ld): expected EACCES (POSIX; the kernel's unlink "
+		 "says EPERM, which glibc's shm_unlink reports as EACCES), "
+		 "observed %s",
+		 u.name, (long)u.uid, rv == 0 ? "success" : sc_errno_name(err));
+}
+
+/* Detects: the sticky bit of /dev/shm not enforced, so that any user may
+ * remove another's object (the kernel refuses: EPERM from fs/namei.c
+ * may_delete, which glibc's shm_unlink turns into POSIX's EACCES), or a
+ * refused shm_unlink that still takes the object or its data. */
+SC_CASE(unlink_of_other_users_object_fails_with_eacces, EXT_POSIX_SHM, SC_POSIX,
+	"shm_unlink by an unprivileged user of another user's object (mode "
+	"0666) in sticky /dev/shm fails with EACCES; the object stays")
+{
+	struct stat dir;
+	if (stat("/dev/shm", &dir) != 0 || !(dir.st_mode & S_ISVTX))
+		SC_SKIP("/dev/shm is not a sticky directory here");
+	if (!sc_priv_can_switch())
+		SC_SKIP("CAP_SETUID and CAP_SETGID needed to run a child as "
+			"another user than the object's owner");
+	const char *name = sc_shm_name();
+	size_t len = sc_page_size();
+	int fd = new_object(name, len);
+	SC_CHECK_OK(fchmod(fd, 0666));
+	sc_run(unlink_as_other_user, (void *)name);
+	int again = must_open(name, O_RDONLY, 0);
+	struct stat a, b;
+	SC_CHECK_OK(fstat(fd, &a));
+	SC_CHECK_OK(fstat(again, &b));
+	SC_CHECK(a.st_ino == b.st_ino,
+		 "the name after the refused shm_unlink: expected the same "
+		 "object (inode %lu), observed inode %lu",
+		 (unsigned long)a.st_ino, (unsigned long)b.st_ino);
+	const unsigned char *p =
+	    mmap(NULL, len, PROT_READ, MAP_SHARED, again, 0);
+	SC_CHECK_MAP(p);
+	SC_CHECK_MEM(p, SC_WANT_MARK_AT(0), len,
+		     "the object's bytes after the refused shm_unlink");
+	SC_CHECK_OK(munmap((void *)p, len));
+	SC_CHECK_OK(close(again));
+	SC_CHECK_OK(close(fd));
+}
+
+static void map_by_name_and_check(void *arg)
+{
+	const struct named *n = arg;
+	int fd = shm_open(n->name, O_RDONLY, 0);
+	if (fd < 0)
+		sc_fail_errno(SC_FILE, __LINE__,
+			      "shm_open of the name in the child", errno);
+	const unsigned char *p =
+	    mmap(NULL, n->len, PROT_READ, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(p);
+	SC_CHECK_MEM(p, SC_WANT_MARK_AT(0), n->len,
+		     "the child's shared mapping of the object after the "
+		     "parent zeroed its MAP_PRIVATE mapping");
+}
+
+/* Detects: a MAP_PRIVATE mapping of a shm object whose writes reach the
+ * object (another process mapping it sees them). */
+SC_CASE(private_mapping_writes_invisible_to_child_mapping_object, EXT_POSIX_SHM,
+	SC_POSIX,
+	"Writes through a MAP_PRIVATE mapping of a shm_open object do not "
+	"show in a child's MAP_SHARED mapping of it, nor in read(2)")
+{
+	struct named n = {sc_shm_name(), 2 * sc_page_size()};
+	int fd = new_object(n.name, n.len);
+	unsigned char *p =
+	    mmap(NULL, n.len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	SC_CHECK_MAP(p);
+	memset(p, 0, n.len);
+	sc_run(map_by_name_and_check, &n);
+	unsigned char b;
+	sc_pread_all(fd, &b, 1, n.len - 1);
+	SC_CHECK_EQ(b, sc_mark(n.len - 1),
+		    "the object's last byte by read(2) after the private "
+		    "write");
+	SC_CHECK_MEM(p, SC_WANT_ZEROS, n.len,
+		     "the private mapping (its own copy, zeroed)");
+	SC_CHECK_OK(munmap(p, n.len));
+	SC_CHECK_OK(close(fd));
+}
+
+static void touch_page_past_end(void *arg)
+{
+	const struct cut *c = arg;
+	(void)*(volatile unsigned char *)(c->p + 2 * c->page);
+}
+
+/* Detects: a shm object's last page that shows stale bytes past its end,
+ * stores what is written there in the object (its size or read(2) after
+ * munmap), or whole pages past the end that do not raise SIGBUS. */
+SC_CASE(partial_last_page_reads_zeros_keeps_writes_out_then_sigbus,
+	EXT_POSIX_SHM, SC_POSIX,
+	"In a 3-page mapping of a shm_open object of 1.5 pages, the rest of "
+	"page 2 reads zeros, writes there change neither the size nor "
+	"read(2) (also after munmap), page 3 raises SIGBUS")
+{
+	size_t page = sc_page_size(), size = page + page / 2;
+	int fd = new_object(sc_shm_name(), size);
+	unsigned char *p =
+	    mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(p);
+	SC_CHECK_MEM(p + size, SC_WANT_ZEROS, 2 * page - size,
+		     "the bytes past the end in the object's last page");
+	memset(p + size, 0x5a, 2 * page - size);
+	struct cut c = {p, page};
+	sc_expect_signal(touch_page_past_end, &c, SIGBUS,
+			 "read of page 3, wholly past the end of the object");
+	SC_CHECK_OK(munmap(p, 3 * page));
+	SC_CHECK_EQ(sc_file_size(fd), size,
+		    "st_size after writing past the end through the mapping "
+		    "and munmap");
+	unsigned char b;
+	SC_CHECK_EQ(pread(fd, &b, 1, (off_t)size), 0,
+		    "bytes read(2) at the end after writing past it");
+	SC_CHECK_OK(close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, new_object_is_empty_with_cloexec);
@@ -553,6 +743,10 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, no_free_descriptor_fails_with_emfile);
 	SC_ADD(tp, shrinking_object_under_mapping_cuts_pages);
 	SC_ADD(tp, posix_fallocate_grows_object_never_shrinks_it);
+	SC_ADD(tp, creat_excl_race_has_exactly_one_winner);
+	SC_ADD(tp, unlink_of_other_users_object_fails_with_eacces);
+	SC_ADD(tp, private_mapping_writes_invisible_to_child_mapping_object);
+	SC_ADD(tp, partial_last_page_reads_zeros_keeps_writes_out_then_sigbus);
 	if (hang_seconds())
 		SC_ADD(tp, selftest_hang_holding_names);
 	return atf_no_error();

@@ -248,6 +248,9 @@ __attribute__((destructor)) static void fx_unlink_deferred(void)
 int shm_unlink(const char *name)
 {
 	fx_init();
+	int m2_rv;
+	if (fm_m2_shm_unlink(&m2_rv, name))
+		return m2_rv;
 	if (!fx_posix_fault())
 		return fx_real.shm_unlink(name);
 	char(*deferred)[NAME_MAX + 2] = fx_deferred;
@@ -465,6 +468,8 @@ bool fm_x_mmap_args(void **addr, size_t *len, int *prot, int *flags, int fd,
 	size_t page = fm_page();
 	bool anon = *flags & MAP_ANONYMOUS;
 	int type = *flags & MAP_TYPE;
+	if (!anon)
+		fm_m2_mmap_args(*len, flags, fd);
 	switch (fm_fault) {
 	case F_validate_unknown_ignored:
 		if (type == MAP_SHARED_VALIDATE)

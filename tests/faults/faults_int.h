@@ -121,4 +121,10 @@ bool fm_x_shmat(void **ret, int id, const void *addr, int flg);
 bool fm_x_shmdt(int *ret, const void *addr);
 bool fm_x_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
 
+/* faults_memfd2.c: shm_unlink for its fault; true when it handled the
+ * call, its result in *ret. */
+bool fm_m2_shm_unlink(int *ret, const char *name);
+/* faults_memfd2.c: adjust a file mapping's flags (or its file) first. */
+void fm_m2_mmap_args(size_t len, int *flags, int fd);
+
 #endif
