@@ -70,6 +70,27 @@ static int get_seals(int fd)
 	return s;
 }
 
+/* Add F_SEAL_FUTURE_WRITE (skip where the kernel predates it). */
+static void add_future_write(int fd)
+{
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) != 0 &&
+	    errno == EINVAL && !sc_kernel_at_least(5, 1))
+		SC_SKIP("kernel %s has no F_SEAL_FUTURE_WRITE (Linux 5.1)",
+			sc_kernel_release());
+	SC_CHECK(get_seals(fd) & F_SEAL_FUTURE_WRITE,
+		 "F_SEAL_FUTURE_WRITE in F_GET_SEALS after adding it: "
+		 "expected set, observed seals %#x",
+		 (unsigned)get_seals(fd));
+}
+
+/* fd reopened through /proc/self/fd/N: a new open file description. */
+static int reopen(int fd, int flags)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	return sc_open_path(path, flags);
+}
+
 /* Detects: a memfd that is not a new empty file, or whose /proc/self/fd
  * link does not carry the name (how tools such as lsof show it). */
 SC_CASE(new_memfd_is_empty_and_shows_its_name, EXT_MEMFD, SC_LINUX,
@@ -388,14 +409,7 @@ SC_CASE(future_write_refuses_new_writers_keeps_existing_mapping, EXT_MEMFD,
 	unsigned char *p =
 	    mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	SC_CHECK_MAP(p);
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) != 0 &&
-	    errno == EINVAL && !sc_kernel_at_least(5, 1))
-		SC_SKIP("kernel %s has no F_SEAL_FUTURE_WRITE (Linux 5.1)",
-			sc_kernel_release());
-	SC_CHECK(get_seals(fd) & F_SEAL_FUTURE_WRITE,
-		 "F_SEAL_FUTURE_WRITE in F_GET_SEALS after adding it: "
-		 "expected set, observed seals %#x",
-		 (unsigned)get_seals(fd));
+	add_future_write(fd);
 	char c = 0;
 	SC_CHECK_ERRNO(pwrite(fd, &c, 1, 0), EPERM);
 	SC_CHECK_MAP_ERRNO(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -448,9 +462,7 @@ SC_CASE(add_seals_needs_writable_descriptor, EXT_MEMFD, SC_LINUX,
 	"/proc/self/fd/N) fails with EPERM")
 {
 	int fd = sealable(sc_page_size());
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	int ro = sc_open_path(path, O_RDONLY);
+	int ro = reopen(fd, O_RDONLY);
 	SC_CHECK_ERRNO(fcntl(ro, F_ADD_SEALS, F_SEAL_GROW), EPERM);
 	SC_CHECK_EQ(get_seals(fd), 0, "F_GET_SEALS after the refused call");
 	SC_CHECK_OK(close(ro));
@@ -469,9 +481,7 @@ SC_CASE(shared_mapping_and_proc_reopen_see_one_file, EXT_MEMFD, SC_LINUX,
 	    mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	SC_CHECK_MAP(p);
 	memset(p, 0, page);
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	int again = sc_open_path(path, O_RDWR);
+	int again = reopen(fd, O_RDWR);
 	static unsigned char buf[65536];
 	SC_CHECK(page <= sizeof buf, "page size %zu above the test's buffer",
 		 page);
@@ -689,17 +699,8 @@ SC_CASE(future_write_holds_for_reopened_fd_private_mapping_still_writes,
 {
 	size_t page = sc_page_size();
 	int fd = sealable(page);
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) != 0 &&
-	    errno == EINVAL && !sc_kernel_at_least(5, 1))
-		SC_SKIP("kernel %s has no F_SEAL_FUTURE_WRITE (Linux 5.1)",
-			sc_kernel_release());
-	SC_CHECK(get_seals(fd) & F_SEAL_FUTURE_WRITE,
-		 "F_SEAL_FUTURE_WRITE in F_GET_SEALS after adding it: "
-		 "expected set, observed seals %#x",
-		 (unsigned)get_seals(fd));
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	int again = sc_open_path(path, O_RDWR);
+	add_future_write(fd);
+	int again = reopen(fd, O_RDWR);
 	char c = 0;
 	SC_CHECK_ERRNO(pwrite(again, &c, 1, 0), EPERM);
 	SC_CHECK_MAP_ERRNO(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -862,6 +863,9 @@ static void noexec_namespace_init(void *arg)
 	check_noexec_is(host, "in a new pid namespace (inherited from the "
 			      "parent)");
 	int err = set_noexec(2);
+	if (err == EROFS)
+		SC_SKIP("vm.memfd_noexec cannot be written here (EROFS: "
+			"/proc/sys is mounted read-only)");
 	if (err)
 		sc_fail_errno(SC_FILE, __LINE__,
 			      "write of 2 to vm.memfd_noexec in the new pid "

@@ -41,16 +41,21 @@ static void m2_init(void)
 	*(void **)&m2_real.fstat64 = dlsym(RTLD_NEXT, "fstat64");
 }
 
-/* Does descriptor fd name a memfd? */
-static bool m2_is_memfd(int fd)
+/* Does descriptor fd point to a path starting with prefix? */
+static bool m2_fd_starts(int fd, const char *prefix)
 {
-	char proc[64], link[64];
+	char proc[64], link[256];
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(proc, link, sizeof link - 1);
 	if (n < 0)
 		return false;
 	link[n] = '\0';
-	return strncmp(link, "/memfd:", 7) == 0;
+	return strncmp(link, prefix, strlen(prefix)) == 0;
+}
+
+static bool m2_is_memfd(int fd)
+{
+	return m2_fd_starts(fd, "/memfd:");
 }
 
 int dup(int fd)
@@ -162,25 +167,13 @@ bool fm_m2_shm_unlink(int *ret, const char *name)
 	return true;
 }
 
-/* Is fd a POSIX shm object of this suite (sc_shm_name's names)? */
-static bool m2_is_suite_shm(int fd)
-{
-	char proc[64], link[256];
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(proc, link, sizeof link - 1);
-	if (n < 0)
-		return false;
-	link[n] = '\0';
-	return strncmp(link, "/dev/shm/shmconform.", 20) == 0;
-}
-
 void fm_m2_mmap_args(size_t len, int *flags, int fd)
 {
 	if (fm_fault != F_posix_private_is_shared &&
 	    fm_fault != F_posix_mapping_grows_object)
 		return;
 	m2_init();
-	if (fd < 0 || !m2_is_suite_shm(fd))
+	if (fd < 0 || !m2_fd_starts(fd, "/dev/shm/shmconform."))
 		return;
 	int fl = fcntl(fd, F_GETFL);
 	if (fm_fault == F_posix_private_is_shared &&
