@@ -604,7 +604,6 @@ struct procopen {
 	pid_t owner; /* the process holding the memfd */
 	int fd;
 	off_t owner_off; /* its file offset */
-	size_t len;
 };
 
 static void open_other_process_memfd(void *arg)
@@ -647,7 +646,7 @@ SC_CASE(other_process_opens_proc_fd_as_new_description_of_same_file, EXT_MEMFD,
 	"with an open file description (and offset) of its own")
 {
 	size_t page = sc_page_size();
-	struct procopen po = {getpid(), sealable(page), (off_t)page, page};
+	struct procopen po = {getpid(), sealable(page), (off_t)page};
 	SC_CHECK_EQ(lseek(po.fd, 0, SEEK_END), page, "lseek(0, SEEK_END)");
 	sc_run(open_other_process_memfd, &po);
 	unsigned char c;
