@@ -70,6 +70,11 @@ static const unsigned int ret42_words[] = {0x52800540u, 0xd65f03c0u};
 #define SC_HAVE_RET42 1
 #endif
 
+/* Why the cases that run code skip elsewhere. */
+#define NO_CODE_REASON                                                         \
+	"no machine code for this architecture in the suite (it has x86_64 "   \
+	"and aarch64)"
+
 #ifdef SC_HAVE_RET42
 /* Copy the code to p and make the instruction cache see it. */
 static void put_ret42(unsigned char *p)
@@ -204,8 +209,7 @@ SC_CASE(code_runs_from_exec_mapping, MMAP_PROT, SC_POSIX,
 	"Machine code in a PROT_EXEC mapping runs")
 {
 #ifndef SC_HAVE_RET42
-	SC_SKIP("no machine code for this architecture in the suite (it has "
-		"x86_64 and aarch64)");
+	SC_SKIP(NO_CODE_REASON);
 #else
 	size_t page = sc_page_size();
 	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -251,6 +255,7 @@ SC_CASE(code_does_not_run_from_mapping_without_exec, MMAP_PROT, SC_OBSERVED,
 
 /* ---- file mappings with PROT_EXEC, every prot value, /proc maps -------- */
 
+#ifdef SC_HAVE_RET42
 /* The mount of fs forbids execution (statvfs ST_NOEXEC): Linux then
  * refuses PROT_EXEC for its files with EPERM (mmap(2), EPERM). */
 static bool fs_noexec(const struct sc_fs *fs)
@@ -259,7 +264,6 @@ static bool fs_noexec(const struct sc_fs *fs)
 	return statvfs(fs->dir, &sv) == 0 && (sv.f_flag & ST_NOEXEC);
 }
 
-#ifdef SC_HAVE_RET42
 /* A one-page file on fs holding ret42_code at offset 0, then the pattern;
  * mode 0555, returned opened O_RDONLY. */
 static int code_file(const struct sc_fs *fs, char *path)
@@ -294,8 +298,7 @@ SC_FS_CASE(exec_private_mapping_of_read_only_file_runs_its_code, MMAP_PROT,
 {
 #ifndef SC_HAVE_RET42
 	(void)fs;
-	SC_SKIP("no machine code for this architecture in the suite (it has "
-		"x86_64 and aarch64)");
+	SC_SKIP(NO_CODE_REASON);
 #else
 	size_t page = sc_page_size();
 	char path[PATH_MAX];
@@ -319,6 +322,7 @@ SC_FS_CASE(exec_private_mapping_of_read_only_file_runs_its_code, MMAP_PROT,
 #endif
 }
 
+#ifdef SC_HAVE_RET42
 /* Probes by system call (no signal): write(2) from p reads it, read(2)
  * into p writes it; EFAULT when the protection forbids.  The kernel's
  * access goes through the same page protections as the program's. */
@@ -424,6 +428,7 @@ static void sweep_one(struct prober *pr, int fd, int prot, int flags,
 	else
 		SC_CHECK_OK(munmap(p, page));
 }
+#endif
 
 /*
  * Detects: a prot value POSIX requires that mmap refuses, a granted access
@@ -442,8 +447,7 @@ SC_FS_CASE(every_prot_value_is_accepted_with_matching_access, MMAP_PROT,
 {
 #ifndef SC_HAVE_RET42
 	(void)fs;
-	SC_SKIP("no machine code for this architecture in the suite (it has "
-		"x86_64 and aarch64)");
+	SC_SKIP(NO_CODE_REASON);
 #else
 	size_t page = sc_page_size();
 	char path[PATH_MAX];
