@@ -325,6 +325,77 @@ SC_CASE(privileged_process_reaches_it_through_proc_map_files, MAP_ANON,
 	SC_CHECK_OK(munmap(p, len));
 }
 
+/* ---- /dev/zero: anonymous memory by a file name ------------------------ */
+
+static int open_dev_zero(void)
+{
+	int fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
+	if (fd == -1)
+		SC_SKIP("cannot open /dev/zero read-write (%s): no such device "
+			"here",
+			sc_errno_name(errno));
+	return fd;
+}
+
+/* Detects: a /dev/zero mapping (shared or private, of a length that is not
+ * a page multiple) that is refused or does not read as zeros. */
+SC_CASE(dev_zero_maps_shared_and_private_reading_zeros, MAP_ANON, SC_LINUX,
+	"/dev/zero maps MAP_SHARED and MAP_PRIVATE, also for a length of one "
+	"page and 100 bytes, and every byte of the pages reads 0")
+{
+	size_t page = sc_page_size();
+	size_t len = page + 100, whole = 2 * page;
+	int fd = open_dev_zero();
+	unsigned char *s =
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(s);
+	unsigned char *p =
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	SC_CHECK_MAP(p);
+	SC_CHECK_MEM(s, SC_WANT_ZEROS, whole,
+		     "MAP_SHARED mapping of /dev/zero (both pages)");
+	SC_CHECK_MEM(p, SC_WANT_ZEROS, whole,
+		     "MAP_PRIVATE mapping of /dev/zero (both pages)");
+	SC_CHECK_OK(munmap(s, len));
+	SC_CHECK_OK(munmap(p, len));
+	SC_CHECK_OK(close(fd));
+}
+
+/* Detects: /dev/zero acting as one file: a second mapping (of the same
+ * descriptor) or a new one after munmap showing a mapping's writes (gVisor
+ * MapDevZeroNoPersistence, MapDevZeroSharedFdNoPersistence). */
+SC_CASE(dev_zero_mappings_of_one_fd_are_independent, MAP_ANON, SC_LINUX,
+	"Two MAP_SHARED mappings of one /dev/zero descriptor are separate "
+	"memory: bytes written in one are not in the other, nor in a mapping "
+	"made after munmap")
+{
+	size_t page = sc_page_size();
+	int fd = open_dev_zero();
+	unsigned char *a =
+	    mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(a);
+	memset(a, 0x5C, page);
+	unsigned char *b =
+	    mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(b);
+	SC_CHECK_MEM(b, SC_WANT_ZEROS, page,
+		     "a second MAP_SHARED mapping of the /dev/zero descriptor "
+		     "after writing 0x5C into the first");
+	memset(b, 0x3A, page);
+	SC_CHECK_EQ(a[0], 0x5C,
+		    "byte 0 of the first mapping after writing "
+		    "0x3A into the second");
+	SC_CHECK_OK(munmap(a, page));
+	a = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(a);
+	SC_CHECK_MEM(a, SC_WANT_ZEROS, page,
+		     "a new MAP_SHARED mapping of /dev/zero after munmap of "
+		     "one holding 0x5C");
+	SC_CHECK_OK(munmap(a, page));
+	SC_CHECK_OK(munmap(b, page));
+	SC_CHECK_OK(close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, anonymous_private_memory_is_zero_filled);
@@ -335,5 +406,7 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, anonymous_shared_is_shared_with_forked_child);
 	SC_ADD(tp, unrelated_process_cannot_reach_it_by_name);
 	SC_ADD(tp, privileged_process_reaches_it_through_proc_map_files);
+	SC_ADD(tp, dev_zero_maps_shared_and_private_reading_zeros);
+	SC_ADD(tp, dev_zero_mappings_of_one_fd_are_independent);
 	return atf_no_error();
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sc.h"
+#include "sc_mapcheck.h"
 
 /* Fail unless len bytes at p all equal v; what names the range. */
 static void check_all(const unsigned char *p, size_t len, unsigned char v,
@@ -131,6 +132,45 @@ SC_CASE(fixed_noreplace_refuses_existing_mapping_with_eexist, MAP_FIXED,
 	SC_CHECK_OK(munmap(old, page));
 }
 
+/* Detects: a stale translation (TLB) after munmap: a MAP_FIXED mapping at
+ * an address just freed that shows the old file there, or lands elsewhere
+ * (LTP mmap19). */
+SC_FS_CASE(files_remapped_at_swapped_addresses_show_their_own_bytes, MAP_FIXED,
+	   SC_POSIX,
+	   "Two files mapped at a and b, unmapped, then mapped again with "
+	   "MAP_FIXED at b and a: each address shows the file now mapped "
+	   "there")
+{
+	size_t page = sc_page_size();
+	int fa = sc_tmpfile(fs, page, NULL);
+	int fb = sc_tmpfile(fs, page, NULL);
+	static unsigned char mark[65536];
+	SC_CHECK(page <= sizeof mark, "page size %zu above the buffer", page);
+	sc_fill_mark(mark, 0, page);
+	SC_CHECK_EQ(pwrite(fb, mark, page, 0), page, "bytes pwritten to b");
+	unsigned char *a = mmap(NULL, page, PROT_READ, MAP_SHARED, fa, 0);
+	SC_CHECK_MAP(a);
+	unsigned char *b = mmap(NULL, page, PROT_READ, MAP_SHARED, fb, 0);
+	SC_CHECK_MAP(b);
+	/* touched first: the translations exist before the swap */
+	SC_CHECK_MEM(a, SC_WANT_PATTERN_AT(0), page, "file A at address a");
+	SC_CHECK_MEM(b, SC_WANT_MARK_AT(0), page, "file B at address b");
+	SC_CHECK_OK(munmap(a, page));
+	SC_CHECK_OK(munmap(b, page));
+	SC_CHECK_PTR_EQ(mmap(b, page, PROT_READ, MAP_SHARED | MAP_FIXED, fa, 0),
+			b, "MAP_FIXED mapping of file A at b");
+	SC_CHECK_PTR_EQ(mmap(a, page, PROT_READ, MAP_SHARED | MAP_FIXED, fb, 0),
+			a, "MAP_FIXED mapping of file B at a");
+	SC_CHECK_MEM(b, SC_WANT_PATTERN_AT(0), page,
+		     "address b, now file A's mapping");
+	SC_CHECK_MEM(a, SC_WANT_MARK_AT(0), page,
+		     "address a, now file B's mapping");
+	SC_CHECK_OK(munmap(a, page));
+	SC_CHECK_OK(munmap(b, page));
+	SC_CHECK_OK(close(fa));
+	SC_CHECK_OK(close(fb));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, fixed_places_mapping_exactly_at_addr);
@@ -138,5 +178,6 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, fixed_replaces_only_pages_in_its_range);
 	SC_ADD(tp, fixed_short_length_replaces_whole_page);
 	SC_ADD(tp, fixed_noreplace_refuses_existing_mapping_with_eexist);
+	SC_ADD(tp, files_remapped_at_swapped_addresses_show_their_own_bytes);
 	return atf_no_error();
 }

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "sc.h"
@@ -197,6 +198,36 @@ SC_FS_CASE(file_write_seen_through_existing_mapping, MAP_SHARED, SC_OBSERVED,
 	SC_CHECK_OK(close(fd));
 }
 
+/* Detects: writes lost or misplaced somewhere in a large shared mapping
+ * (gVisor Bug38498194, LTP mmap21): every byte of 4 MiB is checked. */
+SC_FS_CASE(four_mib_written_through_mapping_read_back_by_read, MAP_SHARED,
+	   SC_POSIX,
+	   "Every byte of a 4 MiB file written through a MAP_SHARED mapping "
+	   "is read back by read(2) after munmap")
+{
+	enum { MIB4 = 4 << 20, CHUNK = 1 << 16 };
+	struct statvfs sv;
+	sc_fs_require_writable(fs);
+	if (statvfs(fs->dir, &sv) == 0 &&
+	    (unsigned long long)sv.f_bavail * sv.f_frsize < 2ULL * MIB4)
+		SC_SKIP("%s has less than 8 MiB free: the case writes a 4 MiB "
+			"file",
+			fs->dir);
+	int fd = sc_tmpfile(fs, MIB4, NULL);
+	unsigned char *p = map_shared_rw(fd, MIB4);
+	sc_fill_mark(p, 0, MIB4);
+	SC_CHECK_OK(munmap(p, MIB4));
+	SC_CHECK_OK(lseek(fd, 0, SEEK_SET));
+	static unsigned char buf[CHUNK];
+	for (size_t off = 0; off < MIB4; off += CHUNK) {
+		SC_CHECK_EQ(read(fd, buf, CHUNK), CHUNK, "bytes read(2)");
+		SC_CHECK_MEM(buf, SC_WANT_MARK_AT(off), CHUNK,
+			     "read(2) of the 4 MiB file written through the "
+			     "mapping");
+	}
+	SC_CHECK_OK(close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, write_seen_by_other_process_mapping_file);
@@ -205,5 +236,6 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, write_reaches_file_read_by_separate_process);
 	SC_ADD(tp, write_at_mapping_offset_reaches_same_file_offset);
 	SC_ADD(tp, file_write_seen_through_existing_mapping);
+	SC_ADD(tp, four_mib_written_through_mapping_read_back_by_read);
 	return atf_no_error();
 }

@@ -174,6 +174,29 @@ SC_FS_CASE(mapping_starting_beyond_eof_succeeds_and_raises_sigbus,
 	SC_CHECK_OK(close(fd));
 }
 
+/* Detects: pages still served (old bytes or zeros) after the file they map
+ * was truncated to nothing, or a size other than 0 after it. */
+SC_FS_CASE(truncate_to_zero_makes_mapping_raise_sigbus, MMAP_BEYOND_FILE,
+	   SC_POSIX,
+	   "After ftruncate of a mapped two-page file to 0, st_size is 0 and "
+	   "a read of the shared mapping's first page raises SIGBUS")
+{
+	size_t page = sc_page_size();
+	int fd = sc_tmpfile(fs, 2 * page, NULL);
+	unsigned char *p =
+	    mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(p);
+	SC_CHECK_MEM(p, SC_WANT_PATTERN_AT(0), 2 * page,
+		     "the mapping before the cut (the file's bytes)");
+	SC_CHECK_OK(ftruncate(fd, 0));
+	SC_CHECK_EQ(sc_file_size(fd), 0, "st_size after ftruncate to 0");
+	struct at a = {p, 8};
+	sc_expect_signal(read_at, &a, SIGBUS,
+			 "read of a shared mapping of a file truncated to 0");
+	SC_CHECK_OK(munmap(p, 2 * page));
+	SC_CHECK_OK(close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, read_of_page_cut_by_shrink_raises_sigbus);
@@ -182,5 +205,6 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, truncate_down_then_up_reads_zeros);
 	SC_ADD(tp, truncate_mid_page_zeroes_rest_of_page);
 	SC_ADD(tp, mapping_starting_beyond_eof_succeeds_and_raises_sigbus);
+	SC_ADD(tp, truncate_to_zero_makes_mapping_raise_sigbus);
 	return atf_no_error();
 }

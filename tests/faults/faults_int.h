@@ -67,6 +67,9 @@ void fm_copy(void *dst, const void *src, size_t n);
 void fm_fill(void *dst, int c, size_t n);
 /* Make [addr, addr+len) writable, fill it with c, restore prot. */
 void fm_fill_mapping(void *addr, size_t len, int prot, int c);
+/* A fake /dev/zero under the /dev/zero faults (faults_mmapfile.c), or -1:
+ * the library's open and open64 (faults_memfd2.c) ask it first. */
+int fm_open_dev_zero(const char *path, int flags);
 /* pread as much as there is (up to EOF); returns bytes read. */
 size_t fm_pread_upto(int fd, void *buf, size_t len, off_t off);
 /* pwrite all of it; returns false on error. */

@@ -74,6 +74,9 @@ static int m2_open(int (*real)(const char *, int, ...), const char *path,
 		   int flags, mode_t mode)
 {
 	int pid, n, end = 0;
+	int zero = fm_open_dev_zero(path, flags);
+	if (zero >= 0)
+		return zero;
 	if (fm_fault == F_memfd_proc_open_shares_offset &&
 	    sscanf(path, "/proc/%d/fd/%d%n", &pid, &n, &end) == 2 &&
 	    path[end] == '\0' && m2_is_memfd(n))
