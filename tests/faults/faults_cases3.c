@@ -317,6 +317,12 @@ void *fm_c3_mmap_done(void *p, void *addr, size_t len, int prot, int flags,
 			fc_private_copy((char *)p + len / page * page, page,
 					len % page, prot);
 		break;
+	case F_short_anon_tail_unusable:
+		/* the partial last page is reserved, never made usable */
+		if (anon && len % page && prot != PROT_NONE)
+			fm_real.mprotect((char *)p + len / page * page, page,
+					 PROT_NONE);
+		break;
 	case F_rdonly_fd_map_zeros:
 		if (regular && type == MAP_SHARED && prot == PROT_READ &&
 		    (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
@@ -593,10 +599,11 @@ static bool fc_reserved(const char *a)
 	char line[512];
 	bool yes = false;
 	while (fgets(line, sizeof line, f)) {
-		uintptr_t lo, hi;
+		uintmax_t lo, hi;
 		char perm[8];
 		if (sscanf(line, "%jx-%jx %7s", &lo, &hi, perm) == 3 &&
-		    lo <= (uintptr_t)a && (uintptr_t)a < hi) {
+		    lo <= (uintmax_t)(uintptr_t)a &&
+		    (uintmax_t)(uintptr_t)a < hi) {
 			yes = strncmp(perm, "---p", 4) == 0;
 			break;
 		}
