@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -191,7 +192,8 @@ __attribute__((constructor)) static void fc_init(void)
 static struct {
 	char *addr;
 	size_t len;
-	char name[64];
+	pid_t owner;
+	char name[PATH_MAX];
 } fc_named[32];
 
 static void fc_named_unlink(const void *addr, size_t len)
@@ -200,7 +202,9 @@ static void fc_named_unlink(const void *addr, size_t len)
 	for (int i = 0; i < 32; i++)
 		if (fc_named[i].addr && fc_named[i].addr < a + len &&
 		    a < fc_named[i].addr + fc_named[i].len) {
-			unlink(fc_named[i].name);
+			/* a forked child's copy of the table is not its own */
+			if (fc_named[i].owner == getpid())
+				unlink(fc_named[i].name);
 			fc_named[i].addr = NULL;
 		}
 }
@@ -211,8 +215,12 @@ static void *fc_named_anon(void *addr, size_t len, int prot, int flags)
 	for (int i = 0; i < 32; i++) {
 		if (fc_named[i].addr)
 			continue;
+		/* In the run's state directory when there is one: the
+		 * self-test removes it, whatever a crash left there. */
+		const char *dir = getenv("SHMCONFORM_STATE");
 		snprintf(fc_named[i].name, sizeof fc_named[i].name,
-			 "/dev/shm/sc-fault-anon.%d.%d", (int)getpid(), seq++);
+			 "%s/sc-fault-anon.%d.%d",
+			 dir && *dir ? dir : "/dev/shm", (int)getpid(), seq++);
 		int fd = open(fc_named[i].name,
 			      O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
@@ -230,6 +238,7 @@ static void *fc_named_anon(void *addr, size_t len, int prot, int flags)
 		}
 		fc_named[i].addr = p;
 		fc_named[i].len = len;
+		fc_named[i].owner = getpid();
 		return p;
 	}
 	return NULL;
@@ -852,6 +861,10 @@ int execv(const char *path, char *const argv[])
 
 void fm_c3_at_exit(void)
 {
+	if (fm_fault == F_anon_shared_named_file)
+		for (int i = 0; i < 32; i++)
+			if (fc_named[i].addr)
+				fc_named_unlink(fc_named[i].addr, 1);
 	if (fm_fault == F_exit_keeps_attachment)
 		fc_keep_attachments();
 }
