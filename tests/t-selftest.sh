@@ -7,6 +7,9 @@
 #    SHMCONFORM_FAULT=<name>), runs the programs holding cases of the
 #    fault's target claim and requires at least one case of that claim to
 #    FAIL (not a harness failure, not a broken program).
+# 3. Requires every case that passes in step 1 to be among the cases some
+#    fault of its own claim made fail: a case no fault can make fail is
+#    a case that may check nothing.
 # Prints the table fault -> target claim -> cases that caught it.
 #
 # How the fault gets into the cases: Kyua passes its environment (LD_PRELOAD
@@ -215,6 +218,8 @@ while read -r fault claims; do
 	fi
 	if [ "$result" = caught ]; then
 		caught=$((caught + 1))
+		# shellcheck disable=SC2086 # one word per case
+		printf '%s\n' $by >>"$work/caught-cases"
 	else
 		uncaught=$((uncaught + 1))
 	fi
@@ -232,6 +237,29 @@ for d in "$work"/runs/*/; do
 	[ -z "$b" ] || echo "note: under $n these programs/cases were broken (not counted): $b"
 done
 
+# ---- every case can fail -------------------------------------------------
+# A fault counts for the cases of its own target claims only: a case that
+# fails solely under some other claim's fault shows nothing about its own
+# behaviour.  Every case that passes without a fault must be among the
+# catchers of some fault (a subset run, SHMCONFORM_FAULTS, cannot say).
+uncaught_cases=0
+if [ -z "${SHMCONFORM_FAULTS:-}" ]; then
+	kyua --logfile=/dev/null report \
+		--results-file="$work/runs/baseline/kyua.db" \
+		--results-filter=passed |
+		sed -n 's/^cases\/\([^ ]*\)  ->  passed.*/\1/p' |
+		sort -u >"$work/baseline-passed"
+	touch "$work/caught-cases"
+	comm -23 "$work/baseline-passed" <(sort -u "$work/caught-cases") \
+		>"$work/cases-uncaught"
+	uncaught_cases=$(wc -l <"$work/cases-uncaught")
+	echo
+	echo "t-selftest: $(wc -l <"$work/baseline-passed") cases pass" \
+		"without a fault; $uncaught_cases of them fail under no fault of" \
+		"their own claim"
+	sed 's/^/    no fault catches: /' "$work/cases-uncaught"
+fi
+
 echo
 nbase=$(wc -l <"$unexpected")
 echo "t-selftest: $caught faults caught, $uncaught not caught," \
@@ -244,6 +272,12 @@ fi
 if [ "$uncaught" -ne 0 ]; then
 	echo "t-selftest: FAIL: a fault no case of its claim catches means that" \
 		"claim's cases do not check that behaviour" >&2
+	exit 1
+fi
+if [ "$uncaught_cases" -ne 0 ]; then
+	echo "t-selftest: FAIL: a case no fault of its claim makes fail cannot" \
+		"be shown to check anything: give its behaviour a fault" \
+		"(tests/faults/faults.def)" >&2
 	exit 1
 fi
 exit 0

@@ -401,6 +401,7 @@ void exit(int status)
 {
 	fm_init();
 	fm_shm_at_exit();
+	fm_c3_at_exit();
 	fm_real.exit(status);
 	__builtin_unreachable();
 }
@@ -409,6 +410,7 @@ void _exit(int status)
 {
 	fm_init();
 	fm_shm_at_exit();
+	fm_c3_at_exit();
 	fm_real._exit(status);
 	__builtin_unreachable();
 }

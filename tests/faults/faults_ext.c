@@ -23,7 +23,10 @@ int unshare(int flags)
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
 {
 	fm_init();
+	off_t old = fm_c3_pwrite_start(fd);
 	ssize_t n = fm_real.pwrite(fd, buf, count, off);
+	if (n > 0)
+		fm_c3_pwrite_done(fd, old);
 	if (fm_fault == F_enospc_hidden && n < 0 && errno == ENOSPC)
 		return (ssize_t)count; /* the data is lost, silently */
 	return n;

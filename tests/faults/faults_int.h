@@ -130,4 +130,24 @@ bool fm_m2_shm_unlink(int *ret, const char *name);
 /* faults_memfd2.c: adjust a file mapping's flags (or its file) first. */
 void fm_m2_mmap_args(size_t len, int *flags, int fd);
 
+/* ---- hooks of faults_cases3.c, called after the fm_x_* ones ------------ */
+
+bool fm_c3_mmap_args(void **addr, size_t *len, int *prot, int *flags, int fd,
+		     off_t *off);
+/* What mmap returns, given what it mapped (p) and the arguments. */
+void *fm_c3_mmap_done(void *p, void *addr, size_t len, int prot, int flags,
+		      int fd, off_t off);
+bool fm_c3_munmap(int *ret, void *addr, size_t len);
+bool fm_c3_msync(int *ret, void *addr, size_t len, int flags);
+bool fm_c3_ftruncate(int *ret, int fd, off_t length);
+bool fm_c3_shmget(int *ret, key_t key, size_t size, int flg);
+bool fm_c3_shmat(void **ret, int id, const void *addr, int flg);
+bool fm_c3_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
+/* Around pwrite: the file's size before it, and what follows it. */
+off_t fm_c3_pwrite_start(int fd);
+void fm_c3_pwrite_done(int fd, off_t old);
+void fm_c3_at_exit(void);
+/* Before read(2) (the library's one read is in faults_mmapfile.c). */
+void fm_c3_read_start(void);
+
 #endif

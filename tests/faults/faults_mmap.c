@@ -375,9 +375,11 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	fm_init();
 	if (fm_fault == F_none)
 		return fm_real.mmap(addr, len, prot, flags, fd, off);
-	if (!fm_x_mmap_args(&addr, &len, &prot, &flags, fd, &off))
+	if (!fm_x_mmap_args(&addr, &len, &prot, &flags, fd, &off) ||
+	    !fm_c3_mmap_args(&addr, &len, &prot, &flags, fd, &off))
 		return MAP_FAILED;
-	return fm_mmap(addr, len, prot, flags, fd, off);
+	return fm_c3_mmap_done(fm_mmap(addr, len, prot, flags, fd, off), addr,
+			       len, prot, flags, fd, off);
 }
 
 void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -391,7 +393,7 @@ int munmap(void *addr, size_t len)
 	if (fm_fault == F_none)
 		return fm_real.munmap(addr, len);
 	int x;
-	if (fm_x_munmap(&x, addr, len))
+	if (fm_x_munmap(&x, addr, len) || fm_c3_munmap(&x, addr, len))
 		return x;
 	if (fm_fault == F_munmap_partial_page_kept && len % fm_page()) {
 		len -= len % fm_page();
@@ -416,7 +418,8 @@ int msync(void *addr, size_t len, int flags)
 	fm_init();
 	const int valid = MS_ASYNC | MS_SYNC | MS_INVALIDATE;
 	int x;
-	if (fm_x_msync(&x, addr, len, flags))
+	if (fm_x_msync(&x, addr, len, flags) ||
+	    fm_c3_msync(&x, addr, len, flags))
 		return x;
 	switch (fm_fault) {
 	case F_none:
@@ -508,7 +511,7 @@ int ftruncate(int fd, off_t length)
 {
 	fm_init();
 	int x;
-	if (fm_x_ftruncate(&x, fd, length))
+	if (fm_x_ftruncate(&x, fd, length) || fm_c3_ftruncate(&x, fd, length))
 		return x;
 	if (fm_fault != F_extend_keeps_tail)
 		return fm_real.ftruncate(fd, length);

@@ -120,6 +120,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 ssize_t read(int fd, void *buf, size_t count)
 {
 	fy_init();
+	fm_c3_read_start();
 	if (fm_fault == F_rw_into_own_mapping_refused &&
 	    fy_own_mapping(fd, buf)) {
 		errno = EFAULT;
