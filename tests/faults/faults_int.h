@@ -121,4 +121,11 @@ bool fm_x_shmat(void **ret, int id, const void *addr, int flg);
 bool fm_x_shmdt(int *ret, const void *addr);
 bool fm_x_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
 
+/* ---- hooks of faults_sysv.c, called before the fm_x_* ones ------------ */
+
+/* After a real mprotect that returned ret. */
+void fm_sv_mprotect(void *addr, size_t len, int ret);
+bool fm_sv_shmget(int *ret, key_t key, size_t size, int flg);
+bool fm_sv_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
+
 #endif
