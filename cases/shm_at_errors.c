@@ -180,15 +180,8 @@ SC_CASE(shm_lock_by_unprivileged_non_owner_fails_eperm, SHMCTL, SC_LINUX,
 	"creator and lacks CAP_IPC_LOCK fail with EPERM, even with mode 0666")
 {
 	struct lock_probe lp;
-	if (!sc_priv_can_switch())
-		SC_SKIP("needs CAP_SETUID and CAP_SETGID to run a child as "
-			"another user than the segment's owner, which this "
-			"process (uid %d) lacks",
-			(int)geteuid());
-	sc_priv_target(&lp.u);
-	if (lp.u.uid == geteuid())
-		SC_SKIP("the unprivileged user %s is this process's user",
-			lp.u.name);
+	sc_priv_other_user(&lp.u, "the segment's owner and creator must be "
+				  "another user than the child");
 	/* Mode 0666: the refusal is about ownership, not the mode bits. */
 	lp.id = sc_shm_new(sc_page_size(), 0666);
 	lp.owner = geteuid();

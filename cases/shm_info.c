@@ -309,15 +309,8 @@ SC_CASE(shm_stat_any_reads_segment_without_read_permission, SHMCTL, SC_LINUX,
 	"IPC_STAT's data (Linux 4.17+, in a new IPC namespace)")
 {
 	struct stat_any sa;
-	if (!sc_priv_can_switch())
-		SC_SKIP("needs CAP_SETUID and CAP_SETGID to run a child as "
-			"another user than the segment's owner, which this "
-			"process (uid %d) lacks",
-			(int)geteuid());
-	sc_priv_target(&sa.u);
-	if (sa.u.uid == geteuid())
-		SC_SKIP("the unprivileged user %s is this process's user",
-			sa.u.name);
+	sc_priv_other_user(&sa.u, "the segment's owner must be another user "
+				  "than the child");
 	sc_run(stat_any_in_new_namespace, &sa);
 }
 
