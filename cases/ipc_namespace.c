@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -213,10 +214,71 @@ SC_CASE(same_key_names_independent_segments_in_two_namespaces, EXT_IPC_NS,
 	SC_CHECK_OK(shmdt(p));
 }
 
+struct emptied_ns {
+	unsigned char *p;
+	int id;
+};
+
+static void read_after_namespace_emptied(void *arg)
+{
+	const struct emptied_ns *e = arg;
+	SC_CHECK_MEM(e->p, SC_WANT_MARK_AT(0), MARK_LEN,
+		     "the segment read by a child forked after its namespace "
+		     "was left");
+	e->p[MARK_LEN] = 'c';
+}
+
+static void leave_namespace_attached(void *arg)
+{
+	(void)arg;
+	struct emptied_ns e;
+	enter_new_ipc_namespace();
+	char before[64] = "", after[64] = "";
+	SC_CHECK_OK(readlink("/proc/self/ns/ipc", before, sizeof before - 1));
+	e.id = shmget(IPC_PRIVATE, sc_page_size(), IPC_CREAT | 0600);
+	SC_CHECK_OK(e.id);
+	e.p = shmat(e.id, NULL, 0);
+	SC_CHECK_MAP(e.p);
+	sc_fill_mark(e.p, 0, MARK_LEN);
+	/* Leave for another new namespace: no process is left in the first,
+	 * which lives on only through the attachment. */
+	SC_CHECK_OK(unshare(CLONE_NEWIPC));
+	SC_CHECK_OK(readlink("/proc/self/ns/ipc", after, sizeof after - 1));
+	sc_note("IPC namespace %s (segment %d, attached), then %s", before,
+		e.id, after);
+	SC_CHECK(strcmp(before, after) != 0,
+		 "the IPC namespace after a second unshare(CLONE_NEWIPC): "
+		 "expected another, observed %s again",
+		 after);
+	struct shmid_ds ds;
+	SC_CHECK_ERRNO(shmctl(e.id, IPC_STAT, &ds), EINVAL);
+	SC_CHECK_MEM(e.p, SC_WANT_MARK_AT(0), MARK_LEN,
+		     "the segment read through the attachment after its "
+		     "namespace's last process left it");
+	sc_run(read_after_namespace_emptied, &e);
+	SC_CHECK_EQ(e.p[MARK_LEN], 'c',
+		    "byte the forked child wrote, read by its parent");
+	/* The last attachment goes: the namespace's last reference, and with
+	 * it the namespace and its segment. */
+	SC_CHECK_OK(shmdt(e.p));
+}
+
+/* Detects: an attachment lost (unmapped, or its memory replaced) when the
+ * segment's namespace has no process left, while it is still attached. */
+SC_CASE(attachment_keeps_segment_after_its_namespace_is_left, EXT_IPC_NS,
+	SC_LINUX,
+	"A segment attached by a process that moves to another IPC namespace "
+	"stays usable and shared with a forked child, though no process is "
+	"left in its own namespace")
+{
+	sc_run(leave_namespace_attached, NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, segment_invisible_from_new_ipc_namespace);
 	SC_ADD(tp, segment_outlives_creator_while_its_namespace_lives);
 	SC_ADD(tp, same_key_names_independent_segments_in_two_namespaces);
+	SC_ADD(tp, attachment_keeps_segment_after_its_namespace_is_left);
 	return atf_no_error();
 }

@@ -127,5 +127,7 @@ bool fm_x_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
 void fm_sv_mprotect(void *addr, size_t len, int ret);
 bool fm_sv_shmget(int *ret, key_t key, size_t size, int flg);
 bool fm_sv_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
+/* After a successful unshare(flags). */
+void fm_sv_unshare(int flags);
 
 #endif

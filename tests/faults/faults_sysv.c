@@ -1,15 +1,18 @@
 /*
  * libshmconform-faults: System V faults of the coverage round (issue #13):
  * shm_nattch after an mprotect split, SHM_LOCK's EPERM, SHM_STAT_ANY's
- * permission, kernel.shm_next_id naming an id in use.  The interposers of
- * faults_shm.c and faults_mmap.c call the fm_sv_* hooks first.
+ * permission, kernel.shm_next_id naming an id in use, attachments across
+ * unshare(CLONE_NEWIPC).  The interposers of faults_shm.c, faults_mmap.c
+ * and faults_ext.c call the fm_sv_* hooks.
  */
 #include "faults_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 #include <unistd.h>
 
@@ -98,5 +101,21 @@ bool fm_sv_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf)
 		return true;
 	default:
 		return false;
+	}
+}
+
+void fm_sv_unshare(int flags)
+{
+	if (fm_fault != F_unshare_ipc_drops_attachments ||
+	    !(flags & CLONE_NEWIPC))
+		return;
+	/* As a kernel that lets the old namespace's segments go with it:
+	 * every attachment becomes fresh anonymous memory (zeros). */
+	for (int i = 0; i < FM_MAX_MAPS; i++) {
+		struct fm_map *m = &fm_maps[i];
+		if (!m->inuse || m->kind != FM_SHM)
+			continue;
+		fm_real.mmap(m->addr, m->len, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	}
 }
