@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -233,25 +232,21 @@ static void leave_namespace_attached(void *arg)
 	(void)arg;
 	struct emptied_ns e;
 	enter_new_ipc_namespace();
-	char before[64] = "", after[64] = "";
-	SC_CHECK_OK(readlink("/proc/self/ns/ipc", before, sizeof before - 1));
 	e.id = shmget(IPC_PRIVATE, sc_page_size(), IPC_CREAT | 0600);
 	SC_CHECK_OK(e.id);
 	e.p = shmat(e.id, NULL, 0);
 	SC_CHECK_MAP(e.p);
 	sc_fill_mark(e.p, 0, MARK_LEN);
 	/* Leave for another new namespace: no process is left in the first,
-	 * which lives on only through the attachment. */
+	 * which lives on only through the attachment.  That the process did
+	 * leave shows in the id no longer naming the segment (no reliance on
+	 * /proc/self/ns, which sandboxes such as gVisor lack). */
 	SC_CHECK_OK(unshare(CLONE_NEWIPC));
-	SC_CHECK_OK(readlink("/proc/self/ns/ipc", after, sizeof after - 1));
-	sc_note("IPC namespace %s (segment %d, attached), then %s", before,
-		e.id, after);
-	SC_CHECK(strcmp(before, after) != 0,
-		 "the IPC namespace after a second unshare(CLONE_NEWIPC): "
-		 "expected another, observed %s again",
-		 after);
 	struct shmid_ds ds;
 	SC_CHECK_ERRNO(shmctl(e.id, IPC_STAT, &ds), EINVAL);
+	sc_note("segment %d, attached, made in an IPC namespace this process "
+		"then left for another",
+		e.id);
 	SC_CHECK_MEM(e.p, SC_WANT_MARK_AT(0), MARK_LEN,
 		     "the segment read through the attachment after its "
 		     "namespace's last process left it");
