@@ -145,9 +145,135 @@ SC_CASE(segment_outlives_creator_while_its_namespace_lives, EXT_IPC_NS,
 	sc_event_close(&s.go_exit);
 }
 
+struct same_key {
+	key_t key;
+	int parent_id;
+	size_t parent_size;
+};
+
+static void same_key_in_new_namespace(void *arg)
+{
+	const struct same_key *k = arg;
+	enter_new_ipc_namespace();
+	size_t size = 2 * k->parent_size;
+	errno = 0;
+	int id = shmget(k->key, size, IPC_CREAT | IPC_EXCL | 0600);
+	SC_CHECK(id >= 0,
+		 "shmget(key 0x%08x, %zu, IPC_CREAT|IPC_EXCL|0600) in a new "
+		 "IPC namespace: expected a new segment, observed failure "
+		 "with %s (the parent namespace's segment under that key?)",
+		 (unsigned)k->key, size, sc_errno_name(errno));
+	struct shmid_ds ds;
+	SC_CHECK_OK(shmctl(id, IPC_STAT, &ds));
+	SC_CHECK_EQ(ds.shm_segsz, size,
+		    "shm_segsz of the new namespace's segment under the key");
+	SC_CHECK_EQ(shmget(k->key, 0, 0), id,
+		    "shmget(key, 0, 0) in the new namespace (its own segment)");
+	unsigned char *p = shmat(id, NULL, 0);
+	SC_CHECK_MAP(p);
+	SC_CHECK_MEM(p, SC_WANT_ZEROS, MARK_LEN,
+		     "the new namespace's segment under the parent's key (new: "
+		     "zeros, not the parent's mark)");
+	for (size_t i = 0; i < MARK_LEN; i++)
+		p[i] = sc_pattern(i);
+	SC_CHECK_OK(shmdt(p));
+	/* Exit without IPC_RMID: the namespace, and the segment, die with
+	 * this process, its last one. */
+}
+
+/* Detects: a key that names the same segment in two IPC namespaces (a
+ * container whose shmget(key) finds, or overwrites, the host's segment). */
+SC_CASE(same_key_names_independent_segments_in_two_namespaces, EXT_IPC_NS,
+	SC_LINUX,
+	"A key used in this IPC namespace makes, in a new IPC namespace, "
+	"another segment of another size; neither sees the other's data")
+{
+	struct same_key k;
+	k.parent_size = sc_page_size();
+	k.parent_id = sc_shmget_unique(k.parent_size, 0600, &k.key);
+	SC_CHECK_OK(k.parent_id);
+	unsigned char *p = shmat(k.parent_id, NULL, 0);
+	SC_CHECK_MAP(p);
+	sc_fill_mark(p, 0, MARK_LEN);
+	sc_note("segment id %d, key 0x%08x, %zu bytes, in this namespace",
+		k.parent_id, (unsigned)k.key, k.parent_size);
+	sc_run(same_key_in_new_namespace, &k);
+	SC_CHECK_EQ(shmget(k.key, 0, 0), k.parent_id,
+		    "shmget(key, 0, 0) here after the other namespace made "
+		    "a segment under the key");
+	struct shmid_ds ds;
+	SC_CHECK_OK(shmctl(k.parent_id, IPC_STAT, &ds));
+	SC_CHECK_EQ(ds.shm_segsz, k.parent_size,
+		    "shm_segsz of this namespace's segment");
+	SC_CHECK_EQ(ds.shm_cpid, getpid(),
+		    "shm_cpid of this namespace's segment (this process)");
+	SC_CHECK_MEM(p, SC_WANT_MARK_AT(0), MARK_LEN,
+		     "this namespace's segment after the other namespace's "
+		     "segment under the key was written");
+	SC_CHECK_OK(shmdt(p));
+}
+
+struct emptied_ns {
+	unsigned char *p;
+	int id;
+};
+
+static void read_after_namespace_emptied(void *arg)
+{
+	const struct emptied_ns *e = arg;
+	SC_CHECK_MEM(e->p, SC_WANT_MARK_AT(0), MARK_LEN,
+		     "the segment read by a child forked after its namespace "
+		     "was left");
+	e->p[MARK_LEN] = 'c';
+}
+
+static void leave_namespace_attached(void *arg)
+{
+	(void)arg;
+	struct emptied_ns e;
+	enter_new_ipc_namespace();
+	e.id = shmget(IPC_PRIVATE, sc_page_size(), IPC_CREAT | 0600);
+	SC_CHECK_OK(e.id);
+	e.p = shmat(e.id, NULL, 0);
+	SC_CHECK_MAP(e.p);
+	sc_fill_mark(e.p, 0, MARK_LEN);
+	/* Leave for another new namespace: no process is left in the first,
+	 * which lives on only through the attachment.  That the process did
+	 * leave shows in the id no longer naming the segment (no reliance on
+	 * /proc/self/ns, which sandboxes such as gVisor lack). */
+	SC_CHECK_OK(unshare(CLONE_NEWIPC));
+	struct shmid_ds ds;
+	SC_CHECK_ERRNO(shmctl(e.id, IPC_STAT, &ds), EINVAL);
+	sc_note("segment %d, attached, made in an IPC namespace this process "
+		"then left for another",
+		e.id);
+	SC_CHECK_MEM(e.p, SC_WANT_MARK_AT(0), MARK_LEN,
+		     "the segment read through the attachment after its "
+		     "namespace's last process left it");
+	sc_run(read_after_namespace_emptied, &e);
+	SC_CHECK_EQ(e.p[MARK_LEN], 'c',
+		    "byte the forked child wrote, read by its parent");
+	/* The last attachment goes: the namespace's last reference, and with
+	 * it the namespace and its segment. */
+	SC_CHECK_OK(shmdt(e.p));
+}
+
+/* Detects: an attachment lost (unmapped, or its memory replaced) when the
+ * segment's namespace has no process left, while it is still attached. */
+SC_CASE(attachment_keeps_segment_after_its_namespace_is_left, EXT_IPC_NS,
+	SC_LINUX,
+	"A segment attached by a process that moves to another IPC namespace "
+	"stays usable and shared with a forked child, though no process is "
+	"left in its own namespace")
+{
+	sc_run(leave_namespace_attached, NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, segment_invisible_from_new_ipc_namespace);
 	SC_ADD(tp, segment_outlives_creator_while_its_namespace_lives);
+	SC_ADD(tp, same_key_names_independent_segments_in_two_namespaces);
+	SC_ADD(tp, attachment_keeps_segment_after_its_namespace_is_left);
 	return atf_no_error();
 }

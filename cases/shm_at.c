@@ -183,6 +183,94 @@ SC_CASE(rdonly_attach_reads_segment, SHMAT, SC_POSIX,
 	sc_shm_dt(rw);
 }
 
+static unsigned long nattch_of(int id)
+{
+	struct shmid_ds ds;
+	sc_shm_stat(id, &ds);
+	return ds.shm_nattch;
+}
+
+struct split_attach {
+	int id;
+	char *p;
+	unsigned long before_fork;
+	struct sc_event forked, detached, go_on;
+};
+
+static void split_child(void *arg)
+{
+	struct split_attach *sa = arg;
+	sc_event_post(&sa->forked);
+	sc_event_wait(&sa->go_on, 0, "the parent counting the fork");
+	/* The child's copy of the attachment, split like the parent's. */
+	SC_CHECK_EQ(sa->p[sc_page_size()], 'm',
+		    "middle page read through the forked child's attachment");
+	SC_CHECK_OK(shmdt(sa->p));
+	SC_CHECK_EQ(nattch_of(sa->id), sa->before_fork,
+		    "shm_nattch after the forked child's shmdt (as before "
+		    "the fork)");
+	sc_event_post(&sa->detached);
+	sc_event_wait(&sa->go_on, 0, "the parent's last check");
+}
+
+/* Detects: shm_nattch that mprotect splitting and merging an attachment's
+ * mappings leaves too high (the 6.x vma_merge leak LTP shmat04 finds: the
+ * segment is never destroyed) or too low (destroyed while attached). */
+SC_CASE(nattch_survives_mprotect_split_and_fork, SHMAT, SC_LINUX,
+	"After mprotect splits an attachment and restores it, a forked child's "
+	"shmdt and the parent's shmdt bring shm_nattch back to 0 and "
+	"IPC_RMID destroys the segment")
+{
+	size_t page = sc_page_size();
+	struct split_attach sa;
+	sa.id = sc_shm_new(3 * page, 0600);
+	sa.p = sc_shm_at(sa.id, NULL, 0);
+	unsigned long attached = nattch_of(sa.id);
+	SC_CHECK_EQ(attached, 1, "shm_nattch after one shmat");
+	/* Split the attachment in three (rw, r, rw), then give the middle its
+	 * protection back: the kernel may merge the pieces again or not. */
+	SC_CHECK_OK(mprotect(sa.p + page, page, PROT_READ));
+	unsigned long split = nattch_of(sa.id);
+	SC_CHECK_OK(mprotect(sa.p + page, page, PROT_READ | PROT_WRITE));
+	sa.before_fork = nattch_of(sa.id);
+	sa.p[page] = 'm';
+	sc_note("shm_nattch: %lu attached, %lu after the split, %lu after the "
+		"restore (the kernel counts each mapping piece)",
+		attached, split, sa.before_fork);
+	SC_CHECK(split >= 1 && sa.before_fork >= 1,
+		 "shm_nattch while attached: expected at least 1, observed %lu "
+		 "after the split and %lu after the restore",
+		 split, sa.before_fork);
+	sc_event_init(&sa.forked);
+	sc_event_init(&sa.detached);
+	sc_event_init(&sa.go_on);
+	pid_t child = sc_spawn(split_child, &sa);
+	sc_event_wait(&sa.forked, child, "the forked child");
+	unsigned long with_child = nattch_of(sa.id);
+	sc_note("shm_nattch %lu with the forked child", with_child);
+	SC_CHECK(with_child > sa.before_fork,
+		 "shm_nattch with the forked child attached: expected more "
+		 "than %lu, observed %lu",
+		 sa.before_fork, with_child);
+	sc_event_post(&sa.go_on);
+	sc_event_wait(&sa.detached, child, "the child's shmdt");
+	sc_event_post(&sa.go_on);
+	sc_wait_ok(child);
+	SC_CHECK_EQ(nattch_of(sa.id), sa.before_fork,
+		    "shm_nattch after the child exited");
+	sc_shm_dt(sa.p);
+	SC_CHECK_EQ(nattch_of(sa.id), 0,
+		    "shm_nattch after the parent's shmdt of the split and "
+		    "restored attachment");
+	SC_CHECK_OK(shmctl(sa.id, IPC_RMID, NULL));
+	SC_CHECK(!sc_shm_exists(sa.id),
+		 "IPC_RMID of the segment nobody attaches any more: expected "
+		 "it destroyed, observed it still there (a leaked count)");
+	sc_event_close(&sa.forked);
+	sc_event_close(&sa.detached);
+	sc_event_close(&sa.go_on);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, null_address_lets_kernel_choose);
@@ -192,5 +280,6 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, rnd_rounds_address_down_to_shmlba_multiple);
 	SC_ADD(tp, rdonly_attach_write_raises_sigsegv);
 	SC_ADD(tp, rdonly_attach_reads_segment);
+	SC_ADD(tp, nattch_survives_mprotect_split_and_fork);
 	return atf_no_error();
 }

@@ -2,7 +2,8 @@
  * SHMAT and SHMCTL at their edges: attaching an id that names nothing,
  * the protection an attachment may take afterwards (mprotect), attaching a
  * removed segment that is still in use, IPC_RMID repeated, SHM_REMAP at
- * address 0, munmap of part of an attachment, and SHM_LOCK.
+ * address 0, munmap of part of an attachment, and SHM_LOCK (by the owner,
+ * and refused to an unprivileged process that does not own the segment).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "sc.h"
+#include "sc_priv.h"
 #include "sc_shm.h"
 
 /* Detects: shmat of an id that names no segment (never made, or removed)
@@ -147,6 +149,50 @@ SC_CASE(shm_lock_and_unlock_set_and_clear_shm_locked, SHMCTL, SC_LINUX,
 		    "SHM_LOCKED bit of shm_perm.mode after SHM_UNLOCK");
 }
 
+/* CAP_IPC_LOCK by number (linux/capability.h): it lets anyone lock. */
+#define CAP_IPC_LOCK_NR 14
+
+struct lock_probe {
+	int id;
+	uid_t owner; /* owner and creator of the segment */
+	struct sc_priv_user u;
+};
+
+static void lock_as_non_owner(void *arg)
+{
+	struct lock_probe *lp = arg;
+	sc_priv_drop(&lp->u);
+	if (sc_priv_has_cap(CAP_IPC_LOCK_NR))
+		SC_SKIP("the unprivileged child kept CAP_IPC_LOCK, which "
+			"allows SHM_LOCK to anyone");
+	sc_note("the child runs as %s (uid %d) without CAP_IPC_LOCK; the "
+		"segment's owner and creator are uid %d",
+		lp->u.name, (int)geteuid(), (int)lp->owner);
+	SC_CHECK_ERRNO(shmctl(lp->id, SHM_LOCK, NULL), EPERM);
+	SC_CHECK_ERRNO(shmctl(lp->id, SHM_UNLOCK, NULL), EPERM);
+}
+
+/* Detects: SHM_LOCK / SHM_UNLOCK allowed to a process that neither owns
+ * nor created the segment and lacks CAP_IPC_LOCK (anyone could pin other
+ * users' memory, or unpin what they locked). */
+SC_CASE(shm_lock_by_unprivileged_non_owner_fails_eperm, SHMCTL, SC_LINUX,
+	"SHM_LOCK and SHM_UNLOCK by a process that is neither owner nor "
+	"creator and lacks CAP_IPC_LOCK fail with EPERM, even with mode 0666")
+{
+	struct lock_probe lp;
+	sc_priv_other_user(&lp.u, "the segment's owner and creator must be "
+				  "another user than the child");
+	/* Mode 0666: the refusal is about ownership, not the mode bits. */
+	lp.id = sc_shm_new(sc_page_size(), 0666);
+	lp.owner = geteuid();
+	sc_run(lock_as_non_owner, &lp);
+	struct shmid_ds ds;
+	sc_shm_stat(lp.id, &ds);
+	SC_CHECK_EQ(ds.shm_perm.mode & SHM_LOCKED, 0,
+		    "SHM_LOCKED bit of shm_perm.mode after the refused "
+		    "SHM_LOCK");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, shmat_of_invalid_id_fails_with_einval);
@@ -157,5 +203,6 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, remap_at_address_rounded_to_zero_fails_with_einval);
 	SC_ADD(tp, munmap_of_part_of_attachment_then_shmdt_detaches_rest);
 	SC_ADD(tp, shm_lock_and_unlock_set_and_clear_shm_locked);
+	SC_ADD(tp, shm_lock_by_unprivileged_non_owner_fails_eperm);
 	return atf_no_error();
 }

@@ -147,6 +147,18 @@ void sc_priv_target(struct sc_priv_user *u)
 		SC_SKIP("%s", why);
 }
 
+void sc_priv_other_user(struct sc_priv_user *u, const char *why)
+{
+	if (!sc_priv_can_switch())
+		SC_SKIP("needs CAP_SETUID and CAP_SETGID to run a child as "
+			"another user, which this process (uid %d) lacks: %s",
+			(int)geteuid(), why);
+	sc_priv_target(u);
+	if (u->uid == geteuid())
+		SC_SKIP("the unprivileged user %s is this process's user: %s",
+			u->name, why);
+}
+
 void sc_priv_drop(const struct sc_priv_user *u)
 {
 	if (!sc_in_child())

@@ -56,6 +56,11 @@ void sc_priv_target(struct sc_priv_user *u);
 /* The same, returning false with the reason in why instead of skipping. */
 bool sc_priv_target_try(struct sc_priv_user *u, char *why, size_t len);
 
+/* The same, for a child that must be another user than this process (a
+ * segment's owner): skips, with why, when this process cannot switch
+ * users or the unprivileged user is its own. */
+void sc_priv_other_user(struct sc_priv_user *u, const char *why);
+
 /*
  * In a child made by sc_spawn: become u for good (setgroups to u's group
  * alone, setgid, setuid), then verify the drop: real, effective and saved

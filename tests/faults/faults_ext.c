@@ -17,7 +17,10 @@ int unshare(int flags)
 		if (flags == 0)
 			return 0;
 	}
-	return fm_real.unshare(flags);
+	int rv = fm_real.unshare(flags);
+	if (rv == 0)
+		fm_sv_unshare(flags);
+	return rv;
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)

@@ -149,5 +149,13 @@ void fm_c3_pwrite_done(int fd, off_t old);
 void fm_c3_at_exit(void);
 /* Before read(2) (the library's one read is in faults_mmapfile.c). */
 void fm_c3_read_start(void);
+/* ---- hooks of faults_sysv.c, called before the fm_x_* ones ------------ */
+
+/* After a real mprotect that returned ret. */
+void fm_sv_mprotect(void *addr, size_t len, int ret);
+bool fm_sv_shmget(int *ret, key_t key, size_t size, int flg);
+bool fm_sv_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
+/* After a successful unshare(flags). */
+void fm_sv_unshare(int flags);
 
 #endif

@@ -498,6 +498,7 @@ int mprotect(void *addr, size_t len, int prot)
 	int rv = fm_real.mprotect(addr, len, want);
 	if (rv != 0 && want != prot)
 		rv = fm_real.mprotect(addr, len, prot);
+	fm_sv_mprotect(addr, len, rv);
 	if (rv == 0) {
 		int i = 0;
 		struct fm_map *m;

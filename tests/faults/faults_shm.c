@@ -104,7 +104,8 @@ int shmget(key_t key, size_t size, int flg)
 	if (fm_fault == F_none)
 		return fm_real.shmget(key, size, flg);
 	int x;
-	if (fm_x_shmget(&x, key, size, flg) || fm_c3_shmget(&x, key, size, flg))
+	if (fm_sv_shmget(&x, key, size, flg) ||
+	    fm_x_shmget(&x, key, size, flg) || fm_c3_shmget(&x, key, size, flg))
 		return x;
 	if (fm_fault == F_rmid_key_late && key != IPC_PRIVATE)
 		for (int i = 0; i < fm_nremoved; i++)
@@ -358,7 +359,8 @@ int shmctl(int id, int cmd, struct shmid_ds *buf)
 	if (fm_fault == F_none)
 		return fm_real.shmctl(id, cmd, buf);
 	int x;
-	if (fm_x_shmctl(&x, id, cmd, buf) || fm_c3_shmctl(&x, id, cmd, buf))
+	if (fm_sv_shmctl(&x, id, cmd, buf) || fm_x_shmctl(&x, id, cmd, buf) ||
+	    fm_c3_shmctl(&x, id, cmd, buf))
 		return x;
 	struct shmid_ds ds;
 	int rv;
