@@ -121,4 +121,11 @@ bool fm_x_shmat(void **ret, int id, const void *addr, int flg);
 bool fm_x_shmdt(int *ret, const void *addr);
 bool fm_x_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
 
+/* ---- hooks of faults_mmapaddr.c, called by mmap and munmap ------------ */
+
+/* true when the call was handled, its result in *ret. */
+bool fm_y_mmap(void **ret, void *addr, size_t len, int prot, int flags, int fd,
+	       off_t off);
+bool fm_y_munmap(int *ret, void *addr, size_t len);
+
 #endif

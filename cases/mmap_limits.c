@@ -1,0 +1,251 @@
+/*
+ * EXT-LIMITS for mmap and munmap: the per-process limits that make them
+ * fail.  RLIMIT_AS (the address space: mmap beyond it fails with ENOMEM,
+ * POSIX setrlimit), vm.max_map_count (the number of mappings: a munmap
+ * that must split one fails with ENOMEM at the limit, man munmap) and
+ * RLIMIT_MEMLOCK with mlockall(MCL_FUTURE) (every later mapping is locked:
+ * one beyond the limit fails with EAGAIN, man mmap).
+ *
+ * Each runs in a child, which lowers its own limits (setrlimit) and never
+ * touches a sysctl: nothing machine-wide changes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sc.h"
+#include "sc_ext.h"
+#include "sc_priv.h"
+
+/* linux/capability.h: locking memory beyond RLIMIT_MEMLOCK. */
+#define SC_CAP_IPC_LOCK 14
+
+/* Above this vm.max_map_count the split case would take too long. */
+#define SC_MAX_MAP_COUNT_CASE 262144
+
+/* Set the soft limit only (the hard one stays: it can be set back);
+ * returns the old soft limit. */
+static rlim_t set_limit(int resource, const char *name, rlim_t v)
+{
+	struct rlimit rl;
+	SC_CHECK_OK(getrlimit(resource, &rl));
+	rlim_t old = rl.rlim_cur;
+	rl.rlim_cur = v;
+	if (setrlimit(resource, &rl) != 0)
+		SC_FAIL("setrlimit(%s, soft %ju): %s", name, (uintmax_t)v,
+			sc_errno_name(errno));
+	return old;
+}
+
+static void as_limit_child(void *arg)
+{
+	(void)arg;
+	size_t mib = 1024 * 1024;
+	long vm_kb = sc_self_status("VmSize");
+	if (vm_kb <= 0)
+		SC_SKIP("no VmSize line in /proc/self/status to read");
+	/* 4 MiB of room above what the child already has. */
+	rlim_t limit = (rlim_t)vm_kb * 1024 + 4 * mib;
+	rlim_t old = set_limit(RLIMIT_AS, "RLIMIT_AS", limit);
+	sc_note("RLIMIT_AS set to %ju bytes, VmSize was %ld kB",
+		(uintmax_t)limit, vm_kb);
+	void *small = mmap(NULL, 1 * mib, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int small_err = errno;
+	void *big = mmap(NULL, 8 * mib, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int big_err = errno;
+	/* Room again for whatever reporting needs. */
+	if (big != MAP_FAILED)
+		munmap(big, 8 * mib);
+	if (small != MAP_FAILED)
+		munmap(small, 1 * mib);
+	set_limit(RLIMIT_AS, "RLIMIT_AS", old);
+	SC_CHECK(small != MAP_FAILED,
+		 "mmap of 1 MiB with 4 MiB left under RLIMIT_AS: expected "
+		 "success, observed MAP_FAILED with %s",
+		 sc_errno_name(small_err));
+	SC_CHECK(big == MAP_FAILED && big_err == ENOMEM,
+		 "mmap of 8 MiB with 4 MiB left under RLIMIT_AS: expected "
+		 "MAP_FAILED with ENOMEM, observed %s",
+		 big == MAP_FAILED ? sc_errno_name(big_err) : "a mapping");
+}
+
+/* Detects: RLIMIT_AS not enforced by mmap (a sandbox that accepts the
+ * limit and ignores it), another errno, or a limit so strict it refuses
+ * mappings that fit. */
+SC_CASE(mmap_beyond_rlimit_as_fails_with_enomem, EXT_LIMITS, SC_POSIX,
+	"With RLIMIT_AS 4 MiB above the address space in use, mmap of 1 MiB "
+	"succeeds and mmap of 8 MiB fails with ENOMEM")
+{
+	if (sc_running_on_valgrind())
+		SC_SKIP("under valgrind: it reserves the address space itself, "
+			"RLIMIT_AS does not see the program's own mappings");
+	sc_run(as_limit_child, NULL);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void map_count_child(void *arg)
+{
+	long max = *(const long *)arg;
+	size_t page = sc_page_size();
+	/* Every mprotect of every other page adds two mappings: enough
+	 * pages to reach max from no mapping at all, and a margin. */
+	size_t pages = (size_t)max + 64;
+	size_t len = pages * page;
+	unsigned char *r =
+	    mmap(NULL, len, PROT_READ,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		SC_SKIP("cannot reserve %zu bytes of address space for %zu "
+			"mappings: %s",
+			len, pages, sc_errno_name(errno));
+	double t0 = now_s();
+	/* Split the reservation until the kernel refuses a split: then the
+	 * process holds vm.max_map_count mappings (a refused mprotect may
+	 * have made one of its two splits). */
+	size_t k = 1;
+	int err = 0;
+	for (; k + 2 < pages; k += 2)
+		if (mprotect(r + k * page, page, PROT_NONE) != 0) {
+			err = errno;
+			break;
+		}
+	/* r + k*page .. the end is still one PROT_READ mapping. */
+	int unmap_rv = -1, unmap_err = 0, trim_rv = -1;
+	unsigned char *mid = r + (k + 2) * page;
+	if (err == ENOMEM && k + 4 < pages) {
+		errno = 0;
+		unmap_rv = munmap(mid, page);
+		unmap_err = errno;
+		/* The last page of that mapping: no split, so allowed. */
+		trim_rv = munmap(r + len - page, page);
+	}
+	double took = now_s() - t0;
+	unsigned char still = unmap_rv == -1 ? mid[0] : 0xFF;
+	SC_CHECK_OK(munmap(r, len));
+	sc_note("vm.max_map_count %ld, %zu mprotect calls, %.3f s", max,
+		k / 2 + 1, took);
+	SC_CHECK(err == ENOMEM,
+		 "mprotect splitting a mapping of %zu pages every other page: "
+		 "expected ENOMEM at vm.max_map_count (%ld), observed %s "
+		 "after %zu calls",
+		 pages, max, err ? sc_errno_name(err) : "no failure", k / 2);
+	SC_CHECK(unmap_rv == -1 && unmap_err == ENOMEM,
+		 "munmap of a page in the middle of a mapping, with "
+		 "vm.max_map_count (%ld) mappings: expected -1 with ENOMEM "
+		 "(the split would exceed the limit), observed %s",
+		 max,
+		 unmap_rv == 0 ? "0 (unmapped)" : sc_errno_name(unmap_err));
+	SC_CHECK_EQ(still, 0,
+		    "the page munmap refused to unmap, read (still mapped)");
+	SC_CHECK_EQ(trim_rv, 0,
+		    "munmap of the last page of that mapping (no split)");
+	printf("observed: %zu mprotect calls reached vm.max_map_count %ld "
+	       "in %.3f s\n",
+	       k / 2 + 1, max, took);
+}
+
+/* Detects: a munmap that splits a mapping past vm.max_map_count (the
+ * limit not enforced), or refuses it with another errno. */
+SC_CASE(munmap_splitting_a_mapping_at_max_map_count_fails_with_enomem,
+	EXT_LIMITS, SC_LINUX,
+	"With vm.max_map_count mappings, munmap of a page in the middle of "
+	"a mapping fails with ENOMEM and leaves it mapped; unmapping its last "
+	"page (no split) succeeds")
+{
+	if (sc_running_on_valgrind())
+		SC_SKIP("under valgrind: tens of thousands of mprotect calls "
+			"through its address-space manager take minutes");
+	long max = sc_sysctl_long("vm/max_map_count", -1);
+	if (max < 0)
+		SC_SKIP("no /proc/sys/vm/max_map_count to read");
+	if (max > SC_MAX_MAP_COUNT_CASE)
+		SC_SKIP("vm.max_map_count is %ld (above %d): reaching it "
+			"would take too long",
+			max, SC_MAX_MAP_COUNT_CASE);
+	if ((size_t)max * sc_page_size() > SIZE_MAX / 4)
+		SC_SKIP("vm.max_map_count %ld pages would not fit in a "
+			"quarter of this address space",
+			max);
+	sc_run(map_count_child, &max);
+}
+
+static void mlock_future_child(void *arg)
+{
+	(void)arg;
+	struct sc_priv_user u;
+	sc_priv_target(&u);
+	sc_priv_drop(&u);
+	if (sc_priv_has_cap(SC_CAP_IPC_LOCK))
+		SC_SKIP("CAP_IPC_LOCK is still effective after dropping to %s: "
+			"the kernel would lock beyond RLIMIT_MEMLOCK",
+			u.name);
+	size_t page = sc_page_size();
+	long locked_kb = sc_self_status("VmLck");
+	if (locked_kb != 0)
+		SC_SKIP("the child already holds locked memory (VmLck %ld "
+			"kB): the limit's room is unknown",
+			locked_kb);
+	/* Room for 4 pages; then a mapping of 64 pages cannot be locked. */
+	set_limit(RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", 4 * page);
+	SC_CHECK_OK(mlockall(MCL_FUTURE));
+	void *small = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int small_err = errno;
+	errno = 0;
+	void *big = mmap(NULL, 64 * page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int big_err = errno;
+	/* Unlock before anything (reporting) maps more. */
+	SC_CHECK_OK(munlockall());
+	if (big != MAP_FAILED)
+		munmap(big, 64 * page);
+	if (small != MAP_FAILED)
+		munmap(small, page);
+	SC_CHECK(small != MAP_FAILED,
+		 "mmap of one page after mlockall(MCL_FUTURE) with "
+		 "RLIMIT_MEMLOCK 4 pages: expected success, observed "
+		 "MAP_FAILED with %s",
+		 sc_errno_name(small_err));
+	SC_CHECK(big == MAP_FAILED && big_err == EAGAIN,
+		 "mmap of 64 pages after mlockall(MCL_FUTURE) with "
+		 "RLIMIT_MEMLOCK 4 pages, without CAP_IPC_LOCK: expected "
+		 "MAP_FAILED with EAGAIN, observed %s",
+		 big == MAP_FAILED ? sc_errno_name(big_err) : "a mapping");
+}
+
+/* Detects: mlockall(MCL_FUTURE) that does not apply to later mappings, or
+ * RLIMIT_MEMLOCK not enforced on them (or another errno than EAGAIN). */
+SC_CASE(mlockall_future_mmap_beyond_rlimit_memlock_fails_with_eagain,
+	EXT_LIMITS, SC_LINUX,
+	"After mlockall(MCL_FUTURE) with RLIMIT_MEMLOCK 4 pages, a process "
+	"without CAP_IPC_LOCK maps one page and fails with EAGAIN to map 64")
+{
+	if (sc_running_on_valgrind())
+		SC_SKIP(
+		    "under valgrind: its own mappings after "
+		    "mlockall(MCL_FUTURE) count against RLIMIT_MEMLOCK too");
+	sc_run(mlock_future_child, NULL);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	SC_ADD(tp, mmap_beyond_rlimit_as_fails_with_enomem);
+	SC_ADD(tp,
+	       munmap_splitting_a_mapping_at_max_map_count_fails_with_enomem);
+	SC_ADD(tp,
+	       mlockall_future_mmap_beyond_rlimit_memlock_fails_with_eagain);
+	return atf_no_error();
+}
