@@ -171,6 +171,13 @@ SC_CASE(odd_hints_without_fixed_still_give_usable_mapping, MMAP_ADDR, SC_POSIX,
 		char what[96];
 		snprintf(what, sizeof what, "mmap with the hint %#jx",
 			 (uintmax_t)hints[i]);
+		/* valgrind's mmap wrapper refuses a hint whose range wraps
+		 * round the address space with EINVAL (the kernel ignores
+		 * it): that one hint is the kernel's alone. */
+		if (sc_running_on_valgrind() && hints[i] > UINTPTR_MAX - len) {
+			printf("not checked under valgrind: %s\n", what);
+			continue;
+		}
 		unsigned char *p =
 		    mmap((void *)hints[i], len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -161,13 +161,6 @@ static bool selinux_enforcing(void)
 	return v == 1;
 }
 
-static void skip_on_valgrind_page_zero(void)
-{
-	if (sc_running_on_valgrind())
-		SC_SKIP("under valgrind: its address-space manager decides "
-			"about the lowest pages itself, not the kernel");
-}
-
 static void fixed_low_pages_refused(void *arg)
 {
 	long min = *(const long *)arg;
@@ -200,7 +193,6 @@ SC_CASE(fixed_below_mmap_min_addr_without_cap_sys_rawio_fails_with_eperm,
 	"MAP_FIXED at address 0, or at any page below vm.mmap_min_addr, fails "
 	"with EPERM for a process without CAP_SYS_RAWIO")
 {
-	skip_on_valgrind_page_zero();
 	long min = mmap_min_addr();
 	if (min == 0)
 		SC_SKIP("vm.mmap_min_addr is 0 here: any process may map page "
@@ -215,7 +207,6 @@ SC_CASE(fixed_at_page_zero_succeeds_where_allowed, MAP_FIXED, SC_LINUX,
 	"MAP_FIXED at address 0 succeeds, and maps page 0, for a process "
 	"with CAP_SYS_RAWIO or where vm.mmap_min_addr is 0")
 {
-	skip_on_valgrind_page_zero();
 	long min = mmap_min_addr();
 	bool rawio = sc_priv_has_cap(SC_CAP_SYS_RAWIO);
 	if (min > 0 && !rawio)
@@ -268,6 +259,13 @@ SC_CASE(fixed_range_past_user_address_space_fails_with_enomem, MAP_FIXED,
 	SC_CHECK_MAP_ERRNO(top, 4 * page, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0,
 			   ENOMEM);
+	/* valgrind's mmap wrapper answers a range that wraps round with
+	 * EINVAL itself, before the kernel sees it. */
+	if (sc_running_on_valgrind()) {
+		printf("not checked under valgrind: a MAP_FIXED range that "
+		       "wraps round the address space\n");
+		return;
+	}
 	char *wrap = (char *)((uintptr_t)0 - 2 * page);
 	SC_CHECK_MAP_ERRNO(wrap, 4 * page, PROT_READ,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0,

@@ -191,9 +191,9 @@ struct grows {
 static struct grows growsdown_below(size_t pages, int prot_below)
 {
 	if (sc_running_on_valgrind())
-		SC_SKIP("under valgrind: it grows only the stacks it knows, "
-			"a MAP_GROWSDOWN mapping's fault below it kills the "
-			"program");
+		SC_SKIP("under valgrind: memcheck does not follow a "
+			"MAP_GROWSDOWN mapping's growth (it reports the touch "
+			"of the page below as an invalid write)");
 	size_t page = sc_page_size();
 	struct grows g = {.pages = pages};
 	g.base = mmap(NULL, pages * page, PROT_NONE,

@@ -83,9 +83,6 @@ SC_CASE(mmap_beyond_rlimit_as_fails_with_enomem, EXT_LIMITS, SC_POSIX,
 	"With RLIMIT_AS 4 MiB above the address space in use, mmap of 1 MiB "
 	"succeeds and mmap of 8 MiB fails with ENOMEM")
 {
-	if (sc_running_on_valgrind())
-		SC_SKIP("under valgrind: it reserves the address space itself, "
-			"RLIMIT_AS does not see the program's own mappings");
 	sc_run(as_limit_child, NULL);
 }
 
@@ -166,8 +163,10 @@ SC_CASE(munmap_splitting_a_mapping_at_max_map_count_fails_with_enomem,
 	"page (no split) succeeds")
 {
 	if (sc_running_on_valgrind())
-		SC_SKIP("under valgrind: tens of thousands of mprotect calls "
-			"through its address-space manager take minutes");
+		SC_SKIP(
+		    "under valgrind (which tracks every mapping itself): tens "
+		    "of thousands of mprotect splits through it are no quick "
+		    "case");
 	long max = sc_sysctl_long("vm/max_map_count", -1);
 	if (max < 0)
 		SC_SKIP("no /proc/sys/vm/max_map_count to read");
@@ -233,10 +232,6 @@ SC_CASE(mlockall_future_mmap_beyond_rlimit_memlock_fails_with_eagain,
 	"After mlockall(MCL_FUTURE) with RLIMIT_MEMLOCK 4 pages, a process "
 	"without CAP_IPC_LOCK maps one page and fails with EAGAIN to map 64")
 {
-	if (sc_running_on_valgrind())
-		SC_SKIP(
-		    "under valgrind: its own mappings after "
-		    "mlockall(MCL_FUTURE) count against RLIMIT_MEMLOCK too");
 	sc_run(mlock_future_child, NULL);
 }
 
