@@ -93,52 +93,77 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void map_count_child(void *arg)
+/* A reservation split into vm.max_map_count mappings (see reach_max). */
+struct at_max {
+	unsigned char *r; /* the reservation */
+	size_t len;
+	size_t pages;
+	size_t k;    /* r + k pages .. the end is one PROT_READ mapping */
+	int err;     /* the errno of the refused split (ENOMEM expected) */
+	double took; /* seconds to get there */
+};
+
+/*
+ * Reserve max + 64 pages PROT_READ (nothing committed) and mprotect every
+ * other page PROT_NONE, two more mappings a call, until the kernel
+ * refuses a split: then the process holds exactly vm.max_map_count
+ * mappings (split_vma refuses at map_count >= max; a refused mprotect
+ * may have made one of its two splits).
+ */
+static struct at_max reach_max(long max)
+{
+	size_t page = sc_page_size();
+	struct at_max a = {.pages = (size_t)max + 64};
+	a.len = a.pages * page;
+	a.r = mmap(NULL, a.len, PROT_READ,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (a.r == MAP_FAILED)
+		SC_SKIP("cannot reserve %zu bytes of address space for %zu "
+			"mappings: %s",
+			a.len, a.pages, sc_errno_name(errno));
+	double t0 = now_s();
+	for (a.k = 1; a.k + 2 < a.pages; a.k += 2)
+		if (mprotect(a.r + a.k * page, page, PROT_NONE) != 0) {
+			a.err = errno;
+			break;
+		}
+	a.took = now_s() - t0;
+	return a;
+}
+
+/* Give the mappings back (before any check: reporting may map). */
+static void release_max(const struct at_max *a, long max)
+{
+	SC_CHECK_OK(munmap(a->r, a->len));
+	sc_note("vm.max_map_count %ld, %zu mprotect calls, %.3f s", max,
+		a->k / 2 + 1, a->took);
+	SC_CHECK(a->err == ENOMEM,
+		 "mprotect splitting a mapping of %zu pages every other page: "
+		 "expected ENOMEM at vm.max_map_count (%ld), observed %s "
+		 "after %zu calls",
+		 a->pages, max, a->err ? sc_errno_name(a->err) : "no failure",
+		 a->k / 2);
+	printf("observed: %zu mprotect calls reached vm.max_map_count %ld "
+	       "in %.3f s\n",
+	       a->k / 2 + 1, max, a->took);
+}
+
+static void munmap_at_max_child(void *arg)
 {
 	long max = *(const long *)arg;
 	size_t page = sc_page_size();
-	/* Every mprotect of every other page adds two mappings: enough
-	 * pages to reach max from no mapping at all, and a margin. */
-	size_t pages = (size_t)max + 64;
-	size_t len = pages * page;
-	unsigned char *r =
-	    mmap(NULL, len, PROT_READ,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (r == MAP_FAILED)
-		SC_SKIP("cannot reserve %zu bytes of address space for %zu "
-			"mappings: %s",
-			len, pages, sc_errno_name(errno));
-	double t0 = now_s();
-	/* Split the reservation until the kernel refuses a split: then the
-	 * process holds vm.max_map_count mappings (a refused mprotect may
-	 * have made one of its two splits). */
-	size_t k = 1;
-	int err = 0;
-	for (; k + 2 < pages; k += 2)
-		if (mprotect(r + k * page, page, PROT_NONE) != 0) {
-			err = errno;
-			break;
-		}
-	/* r + k*page .. the end is still one PROT_READ mapping. */
+	struct at_max a = reach_max(max);
 	int unmap_rv = -1, unmap_err = 0, trim_rv = -1;
-	unsigned char *mid = r + (k + 2) * page;
-	if (err == ENOMEM && k + 4 < pages) {
+	unsigned char *mid = a.r + (a.k + 2) * page;
+	if (a.err == ENOMEM && a.k + 4 < a.pages) {
 		errno = 0;
 		unmap_rv = munmap(mid, page);
 		unmap_err = errno;
 		/* The last page of that mapping: no split, so allowed. */
-		trim_rv = munmap(r + len - page, page);
+		trim_rv = munmap(a.r + a.len - page, page);
 	}
-	double took = now_s() - t0;
 	unsigned char still = unmap_rv == -1 ? mid[0] : 0xFF;
-	SC_CHECK_OK(munmap(r, len));
-	sc_note("vm.max_map_count %ld, %zu mprotect calls, %.3f s", max,
-		k / 2 + 1, took);
-	SC_CHECK(err == ENOMEM,
-		 "mprotect splitting a mapping of %zu pages every other page: "
-		 "expected ENOMEM at vm.max_map_count (%ld), observed %s "
-		 "after %zu calls",
-		 pages, max, err ? sc_errno_name(err) : "no failure", k / 2);
+	release_max(&a, max);
 	SC_CHECK(unmap_rv == -1 && unmap_err == ENOMEM,
 		 "munmap of a page in the middle of a mapping, with "
 		 "vm.max_map_count (%ld) mappings: expected -1 with ENOMEM "
@@ -149,24 +174,55 @@ static void map_count_child(void *arg)
 		    "the page munmap refused to unmap, read (still mapped)");
 	SC_CHECK_EQ(trim_rv, 0,
 		    "munmap of the last page of that mapping (no split)");
-	printf("observed: %zu mprotect calls reached vm.max_map_count %ld "
-	       "in %.3f s\n",
-	       k / 2 + 1, max, took);
 }
 
-/* Detects: a munmap that splits a mapping past vm.max_map_count (the
- * limit not enforced), or refuses it with another errno. */
-SC_CASE(munmap_splitting_a_mapping_at_max_map_count_fails_with_enomem,
-	EXT_LIMITS, SC_LINUX,
-	"With vm.max_map_count mappings, munmap of a page in the middle of "
-	"a mapping fails with ENOMEM and leaves it mapped; unmapping its last "
-	"page (no split) succeeds")
+static void mmap_at_max_child(void *arg)
+{
+	long max = *(const long *)arg;
+	size_t page = sc_page_size();
+	/* New mappings of one memfd page at offset 0: two of them never
+	 * merge into one (the file offsets do not follow on), so each is a
+	 * mapping more. */
+	int fd;
+	SC_CHECK_OK(fd = memfd_create("sc-map-count", MFD_CLOEXEC));
+	SC_CHECK_OK(ftruncate(fd, (off_t)page));
+	struct at_max a = reach_max(max);
+	void *m[2] = {MAP_FAILED, MAP_FAILED};
+	int err[2] = {0, 0};
+	for (int i = 0; i < 2 && a.err == ENOMEM; i++) {
+		errno = 0;
+		m[i] = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+		err[i] = errno;
+		if (m[i] == MAP_FAILED)
+			break;
+	}
+	for (int i = 0; i < 2; i++)
+		if (m[i] != MAP_FAILED)
+			SC_CHECK_OK(munmap(m[i], page));
+	release_max(&a, max);
+	SC_CHECK_OK(close(fd));
+	/* Linux's do_mmap refuses when map_count > max: one mapping over
+	 * the limit is still made, the next is refused. */
+	int refused = m[0] == MAP_FAILED ? 0 : 1;
+	SC_CHECK(m[refused] == MAP_FAILED && err[refused] == ENOMEM,
+		 "mmap number %d of a new mapping with vm.max_map_count (%ld) "
+		 "mappings: expected MAP_FAILED with ENOMEM, observed %s",
+		 refused + 1, max,
+		 m[refused] == MAP_FAILED
+		     ? sc_errno_name(err[refused])
+		     : "a mapping (the limit not enforced)");
+	printf("observed: at vm.max_map_count, mmap number %d was refused "
+	       "with ENOMEM\n",
+	       refused + 1);
+}
+
+/* vm.max_map_count, or skip where reaching it is no quick case. */
+static long max_map_count_or_skip(void)
 {
 	if (sc_running_on_valgrind())
-		SC_SKIP(
-		    "under valgrind (which tracks every mapping itself): tens "
-		    "of thousands of mprotect splits through it are no quick "
-		    "case");
+		SC_SKIP("under valgrind (which tracks every mapping itself): "
+			"tens of thousands of mprotect splits through it are "
+			"no quick case");
 	long max = sc_sysctl_long("vm/max_map_count", -1);
 	if (max < 0)
 		SC_SKIP("no /proc/sys/vm/max_map_count to read");
@@ -178,7 +234,30 @@ SC_CASE(munmap_splitting_a_mapping_at_max_map_count_fails_with_enomem,
 		SC_SKIP("vm.max_map_count %ld pages would not fit in a "
 			"quarter of this address space",
 			max);
-	sc_run(map_count_child, &max);
+	return max;
+}
+
+/* Detects: a munmap that splits a mapping past vm.max_map_count (the
+ * limit not enforced), or refuses it with another errno. */
+SC_CASE(munmap_splitting_a_mapping_at_max_map_count_fails_with_enomem,
+	EXT_LIMITS, SC_LINUX,
+	"With vm.max_map_count mappings, munmap of a page in the middle of "
+	"a mapping fails with ENOMEM and leaves it mapped; unmapping its last "
+	"page (no split) succeeds")
+{
+	long max = max_map_count_or_skip();
+	sc_run(munmap_at_max_child, &max);
+}
+
+/* Detects: new mappings made without bound past vm.max_map_count, or
+ * refused with another errno than ENOMEM. */
+SC_CASE(mmap_past_max_map_count_fails_with_enomem, EXT_LIMITS, SC_LINUX,
+	"With vm.max_map_count mappings, mmap of a new mapping fails with "
+	"ENOMEM at the latest one mapping later (Linux refuses once "
+	"map_count is above the limit)")
+{
+	long max = max_map_count_or_skip();
+	sc_run(mmap_at_max_child, &max);
 }
 
 static void mlock_future_child(void *arg)
@@ -245,5 +324,6 @@ ATF_TP_ADD_TCS(tp)
 	       munmap_splitting_a_mapping_at_max_map_count_fails_with_enomem);
 	SC_ADD(tp,
 	       mlockall_future_mmap_beyond_rlimit_memlock_fails_with_eagain);
+	SC_ADD(tp, mmap_past_max_map_count_fails_with_enomem);
 	return atf_no_error();
 }

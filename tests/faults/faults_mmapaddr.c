@@ -69,6 +69,11 @@ bool fm_y_mmap(void **ret, void *addr, size_t len, int prot, int flags, int fd,
 			break;
 		}
 		return false;
+	case F_limit_enomem_as_einval:
+		*ret = fm_real.mmap(addr, len, prot, flags, fd, off);
+		if (*ret == MAP_FAILED && errno == ENOMEM)
+			errno = EINVAL;
+		return true;
 	case F_map_locked_ignored:
 		flags &= ~MAP_LOCKED;
 		break;
