@@ -14,9 +14,6 @@
 #include "sc_ext.h"
 #include "sc_priv.h"
 
-/* linux/capability.h: what lets a process map below vm.mmap_min_addr. */
-#define SC_CAP_SYS_RAWIO 17
-
 /* Fail unless len bytes at p all equal v; what names the range. */
 static void check_all(const unsigned char *p, size_t len, unsigned char v,
 		      const char *what)
@@ -164,13 +161,7 @@ static bool selinux_enforcing(void)
 static void fixed_low_pages_refused(void *arg)
 {
 	long min = *(const long *)arg;
-	struct sc_priv_user u;
-	sc_priv_target(&u);
-	sc_priv_drop(&u);
-	if (sc_priv_has_cap(SC_CAP_SYS_RAWIO))
-		SC_SKIP("CAP_SYS_RAWIO is still effective after dropping to "
-			"%s: the kernel would allow page 0",
-			u.name);
+	sc_priv_drop_cap(SC_CAP_SYS_RAWIO, "the kernel would allow page 0");
 	size_t page = sc_page_size();
 	sc_note("vm.mmap_min_addr is %ld; the process has no CAP_SYS_RAWIO",
 		min);

@@ -19,9 +19,6 @@
 #include "sc_mapcheck.h"
 #include "sc_priv.h"
 
-/* linux/capability.h: locking memory beyond RLIMIT_MEMLOCK. */
-#define SC_CAP_IPC_LOCK 14
-
 static void write_then_read(void *arg)
 {
 	volatile unsigned char *p = arg;

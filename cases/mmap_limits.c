@@ -22,9 +22,6 @@
 #include "sc_ext.h"
 #include "sc_priv.h"
 
-/* linux/capability.h: locking memory beyond RLIMIT_MEMLOCK. */
-#define SC_CAP_IPC_LOCK 14
-
 /* Above this vm.max_map_count the split case would take too long. */
 #define SC_MAX_MAP_COUNT_CASE 262144
 
@@ -263,13 +260,8 @@ SC_CASE(mmap_past_max_map_count_fails_with_enomem, EXT_LIMITS, SC_LINUX,
 static void mlock_future_child(void *arg)
 {
 	(void)arg;
-	struct sc_priv_user u;
-	sc_priv_target(&u);
-	sc_priv_drop(&u);
-	if (sc_priv_has_cap(SC_CAP_IPC_LOCK))
-		SC_SKIP("CAP_IPC_LOCK is still effective after dropping to %s: "
-			"the kernel would lock beyond RLIMIT_MEMLOCK",
-			u.name);
+	sc_priv_drop_cap(SC_CAP_IPC_LOCK,
+			 "the kernel would lock beyond RLIMIT_MEMLOCK");
 	size_t page = sc_page_size();
 	long locked_kb = sc_self_status("VmLck");
 	if (locked_kb < 0)
