@@ -133,6 +133,88 @@ SC_CASE(fixed_unaligned_addr_fails_with_einval, MMAP_ADDR, SC_POSIX,
 			   EINVAL);
 }
 
+/* Write and read back the first and last byte of a new mapping p of len
+ * bytes: it is usable memory, wherever the kernel put it. */
+static void check_usable(unsigned char *p, size_t len, const char *what)
+{
+	size_t page = sc_page_size();
+	SC_CHECK((uintptr_t)p % page == 0,
+		 "%s: expected a page-aligned address, observed %p", what,
+		 (void *)p);
+	p[0] = 0x5A;
+	p[len - 1] = 0xA5;
+	SC_CHECK(p[0] == 0x5A && p[len - 1] == 0xA5,
+		 "%s at %p: expected the bytes written (0x5a, 0xa5) back, "
+		 "observed 0x%02x, 0x%02x",
+		 what, (void *)p, p[0], p[len - 1]);
+}
+
+/* Detects: a hint the kernel cannot use (the last page of the address
+ * space, page 0 or 1 below vm.mmap_min_addr, an address beyond the user
+ * address space) that makes mmap fail, as if MAP_FIXED had been given. */
+SC_CASE(odd_hints_without_fixed_still_give_usable_mapping, MMAP_ADDR, SC_POSIX,
+	"Without MAP_FIXED, odd hints (the last page of the address space, 0, "
+	"one page, 64 KiB, very high addresses) still give a usable mapping "
+	"somewhere")
+{
+	size_t page = sc_page_size();
+	size_t len = 2 * page;
+	const uintptr_t hints[] = {
+	    (uintptr_t)0 - page,	       /* -1 rounded down to a page */
+	    0,				       /* NULL */
+	    page,			       /* page 1: below mmap_min_addr */
+	    (uintptr_t)16 * page,	       /* still low */
+	    UINTPTR_MAX / 2 + 1 - 2 * page,    /* top of the lower half */
+	    UINTPTR_MAX / 4 * 3 / page * page, /* kernel half (64-bit) */
+	};
+	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+		char what[96];
+		snprintf(what, sizeof what, "mmap with the hint %#jx",
+			 (uintmax_t)hints[i]);
+		/* valgrind's mmap wrapper refuses a hint whose range wraps
+		 * round the address space with EINVAL (the kernel ignores
+		 * it): that one hint is the kernel's alone. */
+		if (sc_running_on_valgrind() && hints[i] > UINTPTR_MAX - len) {
+			printf("not checked under valgrind: %s\n", what);
+			continue;
+		}
+		unsigned char *p =
+		    mmap((void *)hints[i], len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			SC_FAIL("%s, without MAP_FIXED: expected a mapping "
+				"somewhere (a hint is only a hint), observed "
+				"MAP_FAILED with %s",
+				what, sc_errno_name(errno));
+		check_usable(p, len, what);
+		SC_CHECK_OK(munmap(p, len));
+	}
+}
+
+/* Detects: MAP_32BIT ignored: the mapping lands anywhere (above 4 GiB on
+ * x86-64, where the kernel places mappings by default). */
+SC_CASE(map_32bit_places_mapping_in_first_two_gib, MMAP_ADDR, SC_LINUX,
+	"On x86-64, MAP_32BIT places the mapping in the first 2 GiB of the "
+	"address space (so below 4 GiB)")
+{
+#if defined(__x86_64__)
+	size_t page = sc_page_size();
+	size_t len = 4 * page;
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	SC_CHECK_MAP(p);
+	uintptr_t end = (uintptr_t)p + len;
+	SC_CHECK(end <= (uintptr_t)1 << 31,
+		 "end of a MAP_32BIT mapping of %zu bytes: expected at most "
+		 "0x80000000 (2 GiB, man mmap), observed %#jx",
+		 len, (uintmax_t)end);
+	check_usable(p, len, "a MAP_32BIT mapping");
+	SC_CHECK_OK(munmap(p, len));
+#else
+	SC_SKIP("MAP_32BIT is x86-64's flag: this architecture has none");
+#endif
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, null_addr_gets_page_aligned_address);
@@ -140,5 +222,7 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, free_aligned_hint_is_used_exactly);
 	SC_ADD(tp, hint_on_existing_mapping_does_not_replace_it);
 	SC_ADD(tp, fixed_unaligned_addr_fails_with_einval);
+	SC_ADD(tp, odd_hints_without_fixed_still_give_usable_mapping);
+	SC_ADD(tp, map_32bit_places_mapping_in_first_two_gib);
 	return atf_no_error();
 }

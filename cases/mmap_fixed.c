@@ -4,12 +4,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "sc.h"
+#include "sc_ext.h"
 #include "sc_mapcheck.h"
+#include "sc_priv.h"
 
 /* Fail unless len bytes at p all equal v; what names the range. */
 static void check_all(const unsigned char *p, size_t len, unsigned char v,
@@ -132,6 +136,134 @@ SC_CASE(fixed_noreplace_refuses_existing_mapping_with_eexist, MAP_FIXED,
 	SC_CHECK_OK(munmap(old, page));
 }
 
+/* vm.mmap_min_addr, or skip where the kernel has no such sysctl. */
+static long mmap_min_addr(void)
+{
+	long min = sc_sysctl_long("vm/mmap_min_addr", -1);
+	if (min < 0)
+		SC_SKIP("no /proc/sys/vm/mmap_min_addr to read: the rule for "
+			"page 0 is unknown here");
+	return min;
+}
+
+/* SELinux adds its own check for the low pages (mmap_zero). */
+static bool selinux_enforcing(void)
+{
+	FILE *f = fopen("/sys/fs/selinux/enforce", "re");
+	int v = 0;
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v == 1;
+}
+
+static void fixed_low_pages_refused(void *arg)
+{
+	long min = *(const long *)arg;
+	sc_priv_drop_cap(SC_CAP_SYS_RAWIO, "the kernel would allow page 0");
+	size_t page = sc_page_size();
+	sc_note("vm.mmap_min_addr is %ld; the process has no CAP_SYS_RAWIO",
+		min);
+	SC_CHECK_MAP_ERRNO(NULL, page, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0,
+			   EPERM);
+	/* The last page below the limit is refused too. */
+	uintptr_t last = ((uintptr_t)min - 1) / page * page;
+	if (last > 0)
+		SC_CHECK_MAP_ERRNO((void *)last, page, PROT_READ,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+				   0, EPERM);
+}
+
+/* Detects: page 0 (and the pages below vm.mmap_min_addr) mapped for an
+ * unprivileged process, the hole that turns a kernel NULL dereference
+ * into an exploit; or refused with another errno than EPERM. */
+SC_CASE(fixed_below_mmap_min_addr_without_cap_sys_rawio_fails_with_eperm,
+	MAP_FIXED, SC_LINUX,
+	"MAP_FIXED at address 0, or at any page below vm.mmap_min_addr, fails "
+	"with EPERM for a process without CAP_SYS_RAWIO")
+{
+	long min = mmap_min_addr();
+	if (min == 0)
+		SC_SKIP("vm.mmap_min_addr is 0 here: any process may map page "
+			"0 (fixed_at_page_zero_succeeds_where_allowed checks "
+			"that)");
+	sc_run(fixed_low_pages_refused, &min);
+}
+
+/* Detects: page 0 refused although the rule allows it (CAP_SYS_RAWIO, or
+ * vm.mmap_min_addr 0), or "mapped" somewhere else than at 0. */
+SC_CASE(fixed_at_page_zero_succeeds_where_allowed, MAP_FIXED, SC_LINUX,
+	"MAP_FIXED at address 0 succeeds, and maps page 0, for a process "
+	"with CAP_SYS_RAWIO or where vm.mmap_min_addr is 0")
+{
+	long min = mmap_min_addr();
+	bool rawio = sc_priv_has_cap(SC_CAP_SYS_RAWIO);
+	if (min > 0 && !rawio)
+		SC_SKIP("vm.mmap_min_addr is %ld and CAP_SYS_RAWIO is not "
+			"effective: page 0 is refused here "
+			"(fixed_below_mmap_min_addr_without_cap_sys_rawio_"
+			"fails_with_eperm checks that)",
+			min);
+	if (selinux_enforcing())
+		SC_SKIP("SELinux is enforcing: its memprotect mmap_zero "
+			"permission decides about page 0, beyond "
+			"vm.mmap_min_addr and CAP_SYS_RAWIO");
+	sc_note("vm.mmap_min_addr is %ld; CAP_SYS_RAWIO %s", min,
+		rawio ? "effective" : "not effective");
+	size_t page = sc_page_size();
+	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED)
+		SC_FAIL("mmap(NULL, %zu, ..., MAP_FIXED): expected page 0 "
+			"mapped, observed MAP_FAILED with %s",
+			page, sc_errno_name(errno));
+	SC_CHECK_PTR_EQ(p, NULL, "address returned by MAP_FIXED at 0");
+	/* Read page 0 through the kernel (a pipe), not by a NULL
+	 * dereference the compiler may turn into a trap. */
+	int fds[2];
+	SC_CHECK_OK(pipe(fds));
+	unsigned char buf[16];
+	SC_CHECK_EQ(write(fds[1], p, sizeof buf), sizeof buf,
+		    "bytes of page 0 written into a pipe");
+	SC_CHECK_EQ(read(fds[0], buf, sizeof buf), sizeof buf,
+		    "bytes read back from the pipe");
+	for (size_t i = 0; i < sizeof buf; i++)
+		SC_CHECK_EQ(buf[i], 0, "byte of the new page 0 (zero-filled)");
+	SC_CHECK_OK(close(fds[0]));
+	SC_CHECK_OK(close(fds[1]));
+	SC_CHECK_OK(munmap(p, page));
+}
+
+/* Detects: a MAP_FIXED range beyond the user address space accepted
+ * (placed elsewhere, or wrapped round), or refused with another errno. */
+SC_CASE(fixed_range_past_user_address_space_fails_with_enomem, MAP_FIXED,
+	SC_POSIX,
+	"MAP_FIXED at a range above the top of the user address space, or one "
+	"that runs past the end of the address space, fails with ENOMEM")
+{
+	size_t page = sc_page_size();
+	/* The last pages of the address space: above TASK_SIZE on every
+	 * Linux (the kernel's half on 64-bit, above 3 GiB on 32-bit). */
+	char *top = (char *)((uintptr_t)0 - 16 * page);
+	SC_CHECK_MAP_ERRNO(top, 4 * page, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0,
+			   ENOMEM);
+	/* valgrind's mmap wrapper answers a range that wraps round with
+	 * EINVAL itself, before the kernel sees it. */
+	if (sc_running_on_valgrind()) {
+		printf("not checked under valgrind: a MAP_FIXED range that "
+		       "wraps round the address space\n");
+		return;
+	}
+	char *wrap = (char *)((uintptr_t)0 - 2 * page);
+	SC_CHECK_MAP_ERRNO(wrap, 4 * page, PROT_READ,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0,
+			   ENOMEM);
+}
+
 /* Detects: a stale translation (TLB) after munmap: a MAP_FIXED mapping at
  * an address just freed that shows the old file there, or lands elsewhere
  * (LTP mmap19). */
@@ -178,6 +310,11 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, fixed_replaces_only_pages_in_its_range);
 	SC_ADD(tp, fixed_short_length_replaces_whole_page);
 	SC_ADD(tp, fixed_noreplace_refuses_existing_mapping_with_eexist);
+	SC_ADD(
+	    tp,
+	    fixed_below_mmap_min_addr_without_cap_sys_rawio_fails_with_eperm);
+	SC_ADD(tp, fixed_at_page_zero_succeeds_where_allowed);
+	SC_ADD(tp, fixed_range_past_user_address_space_fails_with_enomem);
 	SC_ADD(tp, files_remapped_at_swapped_addresses_show_their_own_bytes);
 	return atf_no_error();
 }

@@ -361,6 +361,38 @@ SC_CASE(anonymous_private_parent_write_invisible_to_child, MAP_PRIVATE,
 	SC_CHECK_OK(munmap(a.p, a.len));
 }
 
+/* Detects: MAP_POPULATE on a writable private mapping that only maps the
+ * file's pages (copy-on-write not broken): later writes through a
+ * MAP_SHARED mapping then show in the private one (kselftest
+ * mm/map_populate).  Without MAP_POPULATE they do show in a page not yet
+ * written (file_change_shows_in_unwritten_private_page). */
+SC_FS_CASE(populate_private_writable_copies_pages_at_mmap, MAP_PRIVATE,
+	   SC_LINUX,
+	   "MAP_PRIVATE|MAP_POPULATE with PROT_WRITE copies the pages at mmap: "
+	   "later writes through a MAP_SHARED mapping of the file do not show "
+	   "in it")
+{
+	size_t page = sc_page_size();
+	int fd = sc_tmpfile(fs, 2 * page, NULL);
+	unsigned char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	SC_CHECK_MAP(p);
+	unsigned char *shared =
+	    mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SC_CHECK_MAP(shared);
+	sc_fill_mark(shared + span_off(), span_off(), SPAN);
+	SC_CHECK_MEM(shared + span_off(), SC_WANT_MARK_AT(span_off()), SPAN,
+		     "the MAP_SHARED mapping after writing through it");
+	SC_CHECK_MEM(
+	    p + span_off(), SC_WANT_PATTERN_AT(span_off()), SPAN,
+	    "the never-written MAP_PRIVATE|MAP_POPULATE pages after a "
+	    "write through a MAP_SHARED mapping of the file (copied at "
+	    "mmap: the file's bytes of mmap time)");
+	SC_CHECK_OK(munmap(shared, 2 * page));
+	SC_CHECK_OK(munmap(p, 2 * page));
+	SC_CHECK_OK(close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, private_write_invisible_to_other_process_mapping_file);
@@ -374,5 +406,6 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, file_change_hidden_in_written_private_page);
 	SC_ADD(tp, anonymous_private_child_write_invisible_to_parent);
 	SC_ADD(tp, anonymous_private_parent_write_invisible_to_child);
+	SC_ADD(tp, populate_private_writable_copies_pages_at_mmap);
 	return atf_no_error();
 }

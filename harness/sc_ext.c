@@ -103,3 +103,8 @@ size_t sc_huge_need(long n)
 			free_pages, hps / 1024, n);
 	return hps;
 }
+
+long sc_self_status(const char *name)
+{
+	return sc_proc_number("/proc/self/status", name);
+}

@@ -38,4 +38,7 @@ long sc_huge_pages_mine(void);
  */
 size_t sc_huge_need(long n);
 
+/* A number of /proc/self/status ("VmLck", "VmSize": kB), -1 if absent. */
+long sc_self_status(const char *name);
+
 #endif

@@ -29,7 +29,9 @@ const char *sc_priv_cap_name(int cap)
 	    {SC_CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE"},
 	    {SC_CAP_SETGID, "CAP_SETGID"},
 	    {SC_CAP_SETUID, "CAP_SETUID"},
+	    {SC_CAP_IPC_LOCK, "CAP_IPC_LOCK"},
 	    {SC_CAP_IPC_OWNER, "CAP_IPC_OWNER"},
+	    {SC_CAP_SYS_RAWIO, "CAP_SYS_RAWIO"},
 	    {SC_CAP_SYS_ADMIN, "CAP_SYS_ADMIN"},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -208,4 +210,15 @@ void sc_priv_drop(const struct sc_priv_user *u)
 			"CAP_SYS_ADMIN effective (CapEff %llx): the kernel "
 			"would grant every permission, nothing can be refused",
 			u->name, (int)u->uid, sc_capeff());
+}
+
+struct sc_priv_user sc_priv_drop_cap(int cap, const char *why)
+{
+	struct sc_priv_user u;
+	sc_priv_target(&u);
+	sc_priv_drop(&u);
+	if (sc_priv_has_cap(cap))
+		SC_SKIP("%s is still effective after dropping to %s: %s",
+			sc_priv_cap_name(cap), u.name, why);
+	return u;
 }

@@ -18,7 +18,9 @@
 #define SC_CAP_DAC_OVERRIDE 1
 #define SC_CAP_SETGID 6
 #define SC_CAP_SETUID 7
+#define SC_CAP_IPC_LOCK 14
 #define SC_CAP_IPC_OWNER 15
+#define SC_CAP_SYS_RAWIO 17
 #define SC_CAP_SYS_ADMIN 21
 
 struct sc_priv_user {
@@ -70,6 +72,9 @@ void sc_priv_other_user(struct sc_priv_user *u, const char *why);
  * survive).  Never returns with privileges.
  */
 void sc_priv_drop(const struct sc_priv_user *u);
+/* sc_priv_target and sc_priv_drop, then skip unless cap is gone too; why
+ * says what the kernel would grant with it.  Returns the user. */
+struct sc_priv_user sc_priv_drop_cap(int cap, const char *why);
 
 /* Is uid mapped in this process's user namespace (/proc/self/uid_map)?
  * IPC_SET with an unmapped uid fails with EINVAL. */

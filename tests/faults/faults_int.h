@@ -157,5 +157,11 @@ bool fm_sv_shmget(int *ret, key_t key, size_t size, int flg);
 bool fm_sv_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf);
 /* After a successful unshare(flags). */
 void fm_sv_unshare(int flags);
+/* ---- hooks of faults_mmapaddr.c, called by mmap and munmap ------------ */
+
+/* true when the call was handled, its result in *ret. */
+bool fm_y_mmap(void **ret, void *addr, size_t len, int prot, int flags, int fd,
+	       off_t off);
+bool fm_y_munmap(int *ret, void *addr, size_t len);
 
 #endif

@@ -378,6 +378,9 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	if (!fm_x_mmap_args(&addr, &len, &prot, &flags, fd, &off) ||
 	    !fm_c3_mmap_args(&addr, &len, &prot, &flags, fd, &off))
 		return MAP_FAILED;
+	void *y;
+	if (fm_y_mmap(&y, addr, len, prot, flags, fd, off))
+		return y;
 	return fm_c3_mmap_done(fm_mmap(addr, len, prot, flags, fd, off), addr,
 			       len, prot, flags, fd, off);
 }
@@ -394,6 +397,8 @@ int munmap(void *addr, size_t len)
 		return fm_real.munmap(addr, len);
 	int x;
 	if (fm_x_munmap(&x, addr, len) || fm_c3_munmap(&x, addr, len))
+		return x;
+	if (fm_y_munmap(&x, addr, len))
 		return x;
 	if (fm_fault == F_munmap_partial_page_kept && len % fm_page()) {
 		len -= len % fm_page();
