@@ -28,8 +28,6 @@
 #include "sc_shm.h"
 #include "sc_vgquiet.h"
 
-#define SC_CAP_IPC_LOCK 14
-
 static void need_no_valgrind(void)
 {
 	if (sc_running_on_valgrind())
@@ -160,6 +158,41 @@ SC_CASE(mapping_more_huge_pages_than_free_fails_with_enomem, EXT_HUGETLB,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0, ENOMEM);
 }
 
+/* Is this process in the group vm.hugetlb_shm_group names? */
+static bool in_hugetlb_shm_group(void)
+{
+	long group = sc_sysctl_long("vm/hugetlb_shm_group", -1);
+	if (group < 0)
+		return false;
+	if ((gid_t)group == getegid())
+		return true;
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == (gid_t)group)
+			return true;
+	return false;
+}
+
+/* Skip unless this process may make SHM_HUGETLB segments (CAP_IPC_LOCK or
+ * vm.hugetlb_shm_group; the obsolete third way, RLIMIT_MEMLOCK, is not
+ * counted on); need_shm_huge: and n huge pages are free. */
+static void need_shm_priv(void)
+{
+	if (!sc_priv_has_cap(SC_CAP_IPC_LOCK) && !in_hugetlb_shm_group())
+		SC_SKIP("shmget(SHM_HUGETLB) needs CAP_IPC_LOCK or "
+			"vm.hugetlb_shm_group's group: this process (uid %d) "
+			"has neither",
+			(int)geteuid());
+}
+
+static size_t need_shm_huge(long n)
+{
+	size_t hps = sc_huge_need(n);
+	need_shm_priv();
+	return hps;
+}
+
 /* Detects: SHM_HUGETLB segments made of ordinary pages, or a size rounded
  * in shm_segsz (it stays the size asked for; the memory is whole huge
  * pages). */
@@ -170,7 +203,7 @@ SC_CASE(shm_hugetlb_segment_is_whole_huge_pages_from_pool, EXT_HUGETLB,
 	"pool")
 {
 	need_no_valgrind();
-	size_t hps = sc_huge_need(1);
+	size_t hps = need_shm_huge(1);
 	long before = sc_huge_pages_mine();
 	size_t size = hps - 4095;
 	int id = shmget(IPC_PRIVATE, size, IPC_CREAT | SHM_HUGETLB | 0600);
@@ -395,9 +428,7 @@ SC_CASE(shm_huge_2mb_segment_has_2_mib_pages, EXT_HUGETLB, SC_LINUX,
 	"address with KernelPageSize 2048 kB")
 {
 	need_2mb(1);
-	sc_priv_need_cap(SC_CAP_IPC_LOCK,
-			 "shmget(SHM_HUGETLB) needs it outside "
-			 "vm.hugetlb_shm_group");
+	need_shm_priv();
 	int id = shmget(IPC_PRIVATE, HUGE_2MB,
 			IPC_CREAT | SHM_HUGETLB | SHM_HUGE_2MB | 0600);
 	SC_CHECK_OK(id);
@@ -466,14 +497,6 @@ SC_CASE(huge_size_with_empty_pool_fails_with_enomem, EXT_HUGETLB, SC_LINUX,
 
 /* ---- System V rules on huge segments ------------------------------------ */
 
-static void need_shm_huge(long n)
-{
-	sc_huge_need(n);
-	sc_priv_need_cap(SC_CAP_IPC_LOCK,
-			 "shmget(SHM_HUGETLB) needs it outside "
-			 "vm.hugetlb_shm_group");
-}
-
 /* Detects: a SHM_HUGETLB segment larger than the pool made anyway (its
  * pages would be missing at fault time), or another errno. */
 SC_CASE(shm_hugetlb_larger_than_the_pool_fails_with_enomem, EXT_HUGETLB,
@@ -482,8 +505,7 @@ SC_CASE(shm_hugetlb_larger_than_the_pool_fails_with_enomem, EXT_HUGETLB,
 	"(vm.nr_hugepages) fails with ENOMEM")
 {
 	need_no_valgrind();
-	size_t hps = sc_huge_page_size();
-	need_shm_huge(1);
+	size_t hps = need_shm_huge(1);
 	long over = sc_sysctl_long("vm/nr_overcommit_hugepages", 0);
 	if (over != 0)
 		SC_SKIP("vm.nr_overcommit_hugepages is %ld: surplus pages "
@@ -515,8 +537,7 @@ SC_CASE(huge_segment_follows_system_v_stat_excl_and_rmid_rules, EXT_HUGETLB,
 	"IPC_RMID shmat of its id fails with EINVAL")
 {
 	need_no_valgrind();
-	size_t hps = sc_huge_page_size();
-	need_shm_huge(1);
+	size_t hps = need_shm_huge(1);
 	key_t key;
 	size_t size = hps / 2;
 	int id = sc_shm_new_keyed(size, SHM_HUGETLB | 0600, &key);
@@ -673,8 +694,7 @@ SC_CASE(huge_segment_is_freed_when_last_attached_process_exits_after_rmid,
 	"the child exits, then is gone with its page (IPC_STAT: EINVAL)")
 {
 	need_no_valgrind();
-	size_t hps = sc_huge_page_size();
-	need_shm_huge(1);
+	size_t hps = need_shm_huge(1);
 	struct last_user u;
 	u.id = shmget(IPC_PRIVATE, hps, IPC_CREAT | SHM_HUGETLB | 0600);
 	SC_CHECK_OK(u.id);

@@ -29,6 +29,7 @@ const char *sc_priv_cap_name(int cap)
 	    {SC_CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE"},
 	    {SC_CAP_SETGID, "CAP_SETGID"},
 	    {SC_CAP_SETUID, "CAP_SETUID"},
+	    {SC_CAP_IPC_LOCK, "CAP_IPC_LOCK"},
 	    {SC_CAP_IPC_OWNER, "CAP_IPC_OWNER"},
 	    {SC_CAP_SYS_ADMIN, "CAP_SYS_ADMIN"},
 	};

@@ -18,6 +18,7 @@
 #define SC_CAP_DAC_OVERRIDE 1
 #define SC_CAP_SETGID 6
 #define SC_CAP_SETUID 7
+#define SC_CAP_IPC_LOCK 14
 #define SC_CAP_IPC_OWNER 15
 #define SC_CAP_SYS_ADMIN 21
 
