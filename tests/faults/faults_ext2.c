@@ -296,6 +296,7 @@ int memfd_create(const char *name, unsigned int flags)
 	char buf[512];
 	if (!name) /* the kernel's EFAULT is the answer to see */
 		return fx_real.memfd_create(name, flags);
+	flags = fm_h2_memfd_flags(flags);
 	switch (fm_fault) {
 	case F_memfd_name_changed:
 		snprintf(buf, sizeof buf, "%.200s-x", name);
@@ -465,6 +466,8 @@ static struct {
 bool fm_x_mmap_args(void **addr, size_t *len, int *prot, int *flags, int fd,
 		    off_t *off)
 {
+	if (!fm_h2_mmap_args(flags, fd, off))
+		return false;
 	size_t page = fm_page();
 	bool anon = *flags & MAP_ANONYMOUS;
 	int type = *flags & MAP_TYPE;
@@ -753,6 +756,8 @@ bool fm_x_ftruncate(int *ret, int fd, off_t length)
 
 bool fm_x_shmget(int *ret, key_t key, size_t size, int flg)
 {
+	if (fm_h2_shmget(ret, key, size, flg))
+		return true;
 	if (fm_fault == F_shm_hugetlb_ignored) {
 		flg &= ~(SHM_HUGETLB | (int)FX_HUGE_SIZE_BITS);
 		*ret = fm_real.shmget(key, size, flg);
@@ -811,6 +816,8 @@ bool fm_x_shmdt(int *ret, const void *addr)
 
 bool fm_x_shmctl(int *ret, int id, int cmd, struct shmid_ds *buf)
 {
+	if (fm_h2_shmctl(ret, id, cmd))
+		return true;
 	switch (fm_fault) {
 	case F_ipc_info_stale:
 		*ret = fm_real.shmctl(id, cmd, buf);

@@ -163,5 +163,15 @@ void fm_sv_unshare(int flags);
 bool fm_y_mmap(void **ret, void *addr, size_t len, int prot, int flags, int fd,
 	       off_t off);
 bool fm_y_munmap(int *ret, void *addr, size_t len);
+/* ---- hooks of faults_huge2.c, called first by the fm_x_* hooks and
+ * memfd_create of faults_ext2.c ------------------------------------------ */
+
+/* Adjust mmap's flags or offset (always true: it never fails the call). */
+bool fm_h2_mmap_args(int *flags, int fd, off_t *off);
+/* memfd_create's flags, adjusted. */
+unsigned int fm_h2_memfd_flags(unsigned int flags);
+/* True when the call was handled, its result in *ret. */
+bool fm_h2_shmget(int *ret, key_t key, size_t size, int flg);
+bool fm_h2_shmctl(int *ret, int id, int cmd);
 
 #endif
