@@ -481,6 +481,10 @@ SC_CASE(huge_size_with_empty_pool_fails_with_enomem, EXT_HUGETLB, SC_LINUX,
 	size_t def = sc_huge_page_size();
 	if (def == 0)
 		SC_SKIP("no huge page support in this kernel");
+	if (access("/sys/kernel/mm/hugepages", R_OK) != 0)
+		SC_SKIP("no /sys/kernel/mm/hugepages to read (%s): the huge "
+			"page sizes and their pools are unknown here",
+			sc_errno_name(errno));
 	static const int shifts[] = {34, 30, 29, 25, 21, 16};
 	for (size_t i = 0; i < sizeof shifts / sizeof shifts[0]; i++) {
 		size_t sz = (size_t)1 << shifts[i];

@@ -401,6 +401,8 @@ static void sweep_one(struct prober *pr, int fd, int prot, int flags,
 			 p == MAP_FAILED ? sc_errno_name(err) : "success");
 		return;
 	}
+	if (p == MAP_FAILED)
+		sc_fs_check_unsupported(err); /* 9p cache=none: skips */
 	SC_CHECK(p != MAP_FAILED, "mmap of %s: expected success, observed %s",
 		 what, sc_errno_name(err));
 	if (fixed)

@@ -83,6 +83,22 @@ bool sc_priv_gid_mapped(gid_t gid)
 	return sc_priv_id_mapped("/proc/self/gid_map", gid);
 }
 
+bool sc_priv_initial_userns(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return true; /* no user namespaces */
+	unsigned long inside, outside, count;
+	int n = 0;
+	bool identity = false;
+	while (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3) {
+		n++;
+		identity = inside == 0 && outside == 0 && count == 4294967295UL;
+	}
+	fclose(f);
+	return n == 1 && identity;
+}
+
 bool sc_priv_target_try(struct sc_priv_user *u, char *why, size_t len)
 {
 	memset(u, 0, sizeof *u);

@@ -80,6 +80,11 @@ struct sc_priv_user sc_priv_drop_cap(int cap, const char *why);
  * IPC_SET with an unmapped uid fails with EINVAL. */
 bool sc_priv_uid_mapped(uid_t uid);
 bool sc_priv_gid_mapped(gid_t gid);
+/* Is this process in the initial user namespace (uid_map "0 0 4294967295")?
+ * Capabilities held in another one do not count where the kernel asks
+ * capable() (CAP_SYS_RAWIO for page 0) or where a file belongs to the
+ * initial namespace's root (/proc/sys). */
+bool sc_priv_initial_userns(void);
 
 /* Cleanup as a segment's creator: sc_rmid_as_creator (sc_core.h). */
 
