@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,6 +285,33 @@ SC_CASE(bad_command_fails_einval, SHMCTL, SC_POSIX,
 		 "observed it gone");
 }
 
+/* Detects: IPC_STAT that "succeeds" writing through a pointer that maps
+ * nothing, IPC_SET that reads one, or another errno than EFAULT; or a
+ * refused IPC_SET that changed the segment all the same. */
+SC_CASE(ipc_stat_and_ipc_set_with_unmapped_buffer_fail_with_efault, SHMCTL,
+	SC_LINUX,
+	"IPC_STAT and IPC_SET with a buffer pointer to an unmapped page fail "
+	"with EFAULT and leave the segment as it was")
+{
+	if (sc_running_on_valgrind())
+		SC_SKIP("under valgrind: it reports the unmapped buffer as the "
+			"case's own error before the kernel sees it");
+	size_t page = sc_page_size();
+	int id = sc_shm_new(page, 0600);
+	/* A page just unmapped: nothing is there (one thread, no mmap
+	 * between). */
+	void *hole =
+	    mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	SC_CHECK_MAP(hole);
+	SC_CHECK_OK(munmap(hole, page));
+	SC_CHECK_ERRNO(shmctl(id, IPC_STAT, (struct shmid_ds *)hole), EFAULT);
+	SC_CHECK_ERRNO(shmctl(id, IPC_SET, (struct shmid_ds *)hole), EFAULT);
+	struct shmid_ds ds;
+	SC_CHECK_OK(shmctl(id, IPC_STAT, &ds));
+	SC_CHECK_EQ(ds.shm_perm.mode & 0777, 0600,
+		    "shm_perm.mode after the refused IPC_SET");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	SC_ADD(tp, ipc_stat_reports_key_size_mode);
@@ -297,5 +325,6 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, rmid_releases_key_at_once);
 	SC_ADD(tp, bad_id_fails_einval);
 	SC_ADD(tp, bad_command_fails_einval);
+	SC_ADD(tp, ipc_stat_and_ipc_set_with_unmapped_buffer_fail_with_efault);
 	return atf_no_error();
 }
