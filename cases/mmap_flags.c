@@ -151,6 +151,54 @@ SC_CASE(map_stack_is_accepted, MAP_ANON, SC_LINUX,
 	SC_CHECK_OK(munmap(p, 4 * page));
 }
 
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08 /* Linux 6.11: a mapping type, like MAP_PRIVATE */
+#endif
+
+/* Detects: MAP_DROPPABLE refused where the kernel has it, accepted for a
+ * file (it is anonymous memory only) or by a kernel before it, or a
+ * droppable mapping that does not read zeros or keep a write while memory
+ * is plentiful.  What it is for, pages dropped instead of swapped under
+ * memory pressure, is not provoked here (docs/coverage.md row 54). */
+SC_CASE(map_droppable_maps_anonymous_memory_from_6_11, MAP_ANON, SC_LINUX,
+	"MAP_DROPPABLE|MAP_ANONYMOUS maps zero-filled memory that keeps "
+	"writes from Linux 6.11 (EINVAL before); MAP_DROPPABLE of a file "
+	"fails with EINVAL")
+{
+	if (sizeof(void *) != 8)
+		SC_SKIP("a 32-bit process: MAP_DROPPABLE needs a 64-bit kernel "
+			"and process (ENOTSUPP there)");
+	size_t page = sc_page_size();
+	bool has = sc_kernel_at_least(6, 11);
+	unsigned char *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+				MAP_DROPPABLE | MAP_ANONYMOUS, -1, 0);
+	int err = errno;
+	if (!has) {
+		if (p != MAP_FAILED)
+			SC_CHECK_OK(munmap(p, page));
+		SC_CHECK(p == MAP_FAILED && err == EINVAL,
+			 "MAP_DROPPABLE on kernel %s (before 6.11): expected "
+			 "EINVAL, observed %s",
+			 sc_kernel_release(),
+			 p == MAP_FAILED ? sc_errno_name(err) : "a mapping");
+		return;
+	}
+	SC_CHECK(p != MAP_FAILED,
+		 "MAP_DROPPABLE|MAP_ANONYMOUS on kernel %s (6.11 and later): "
+		 "expected a mapping, observed %s",
+		 sc_kernel_release(), sc_errno_name(err));
+	SC_CHECK_MEM(p, SC_WANT_ZEROS, page, "a new MAP_DROPPABLE mapping");
+	p[page - 1] = 0x5A;
+	SC_CHECK_EQ(p[page - 1], 0x5A, "last byte, written and read");
+	SC_CHECK_OK(munmap(p, page));
+	int fd = memfd_create("shmconform-droppable", MFD_CLOEXEC);
+	SC_CHECK_OK(fd);
+	SC_CHECK_OK(ftruncate(fd, (off_t)page));
+	SC_CHECK_MAP_ERRNO(NULL, page, PROT_READ | PROT_WRITE, MAP_DROPPABLE,
+			   fd, 0, EINVAL);
+	SC_CHECK_OK(close(fd));
+}
+
 /* The start of the mapping of /proc/self/maps holding address a, or 0. */
 static uintptr_t vma_start(uintptr_t a)
 {
@@ -278,6 +326,7 @@ ATF_TP_ADD_TCS(tp)
 	SC_ADD(tp, populate_on_file_shorter_than_mapping_succeeds);
 	SC_ADD(tp, map_locked_locks_the_pages);
 	SC_ADD(tp, map_stack_is_accepted);
+	SC_ADD(tp, map_droppable_maps_anonymous_memory_from_6_11);
 	SC_ADD(tp, growsdown_mapping_grows_when_page_below_is_touched);
 	SC_ADD(tp, growsdown_stops_short_of_accessible_mapping_below);
 	return atf_no_error();

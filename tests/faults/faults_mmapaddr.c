@@ -46,6 +46,13 @@ bool fm_y_mmap(void **ret, void *addr, size_t len, int prot, int flags, int fd,
 	case F_map_32bit_ignored:
 		flags &= ~0x40; /* MAP_32BIT, x86-64 */
 		break;
+	case F_map_droppable_refused:
+		if ((flags & 0x0f) == 0x08 && (flags & MAP_ANONYMOUS)) {
+			errno = EINVAL; /* MAP_DROPPABLE, Linux 6.11 */
+			*ret = MAP_FAILED;
+			return true;
+		}
+		return false;
 	case F_page_zero_eacces:
 		if (fixed && (uintptr_t)addr < FY_LOW) {
 			errno = EACCES;
