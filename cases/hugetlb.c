@@ -138,6 +138,25 @@ SC_CASE(unsupported_huge_page_size_fails_with_einval, EXT_HUGETLB, SC_LINUX,
 			   -1, 0, EINVAL);
 }
 
+/* The whole pool (vm.nr_hugepages), skipping where surplus pages may be
+ * made.  The cases ask for 64 pages beyond it, not "free + 1":
+ * HugePages_Free is machine-wide, and a case or run at the same time that
+ * gives its pages back makes that fit (seen under sc-run -j 2 on 5.10).
+ * No one frees or reserves (ci/hugepages adds a few) 64 pages beyond the
+ * whole pool. */
+static long pool_without_overcommit(void)
+{
+	long over = sc_sysctl_long("vm/nr_overcommit_hugepages", 0);
+	if (over != 0)
+		SC_SKIP("vm.nr_overcommit_hugepages is %ld: surplus pages "
+			"may be made",
+			over);
+	long total = sc_sysctl_long("vm/nr_hugepages", -1);
+	if (total < 0)
+		SC_SKIP("no vm.nr_hugepages");
+	return total;
+}
+
 /* Detects: a pool overcommitted: more huge pages mapped than are free
  * (they would fault later with SIGBUS instead). */
 SC_CASE(mapping_more_huge_pages_than_free_fails_with_enomem, EXT_HUGETLB,
@@ -147,18 +166,7 @@ SC_CASE(mapping_more_huge_pages_than_free_fails_with_enomem, EXT_HUGETLB,
 {
 	need_no_valgrind();
 	size_t hps = sc_huge_need(1);
-	long over = sc_sysctl_long("vm/nr_overcommit_hugepages", 0);
-	if (over != 0)
-		SC_SKIP("vm.nr_overcommit_hugepages is %ld: surplus pages "
-			"may be made",
-			over);
-	/* Not "free + 1": HugePages_Free is machine-wide, and a case or run
-	 * at the same time that gives its pages back makes that fit (seen
-	 * under sc-run -j 2 on 5.10).  No one frees or reserves (ci/hugepages
-	 * adds a few) 64 pages beyond the whole pool. */
-	long total = sc_sysctl_long("vm/nr_hugepages", -1);
-	if (total < 0)
-		SC_SKIP("no vm.nr_hugepages");
+	long total = pool_without_overcommit();
 	SC_CHECK_MAP_ERRNO(
 	    NULL, (size_t)(total + 64) * hps, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0, ENOMEM);
@@ -516,16 +524,7 @@ SC_CASE(shm_hugetlb_larger_than_the_pool_fails_with_enomem, EXT_HUGETLB,
 {
 	need_no_valgrind();
 	size_t hps = need_shm_huge(1);
-	long over = sc_sysctl_long("vm/nr_overcommit_hugepages", 0);
-	if (over != 0)
-		SC_SKIP("vm.nr_overcommit_hugepages is %ld: surplus pages "
-			"may be made",
-			over);
-	/* Far more than the pool holds at all: no run at the same time can
-	 * free, or reserve (ci/hugepages adds a few), enough to make it fit. */
-	long total = sc_sysctl_long("vm/nr_hugepages", -1);
-	if (total < 0)
-		SC_SKIP("no vm.nr_hugepages");
+	long total = pool_without_overcommit();
 	size_t size = (size_t)(total + 64) * hps;
 	int id = shmget(IPC_PRIVATE, size, IPC_CREAT | SHM_HUGETLB | 0600);
 	if (id >= 0)
