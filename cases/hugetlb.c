@@ -176,7 +176,8 @@ SC_CASE(mapping_more_huge_pages_than_free_fails_with_enomem, EXT_HUGETLB,
 static bool in_hugetlb_shm_group(void)
 {
 	long group = sc_sysctl_long("vm/hugetlb_shm_group", -1);
-	if (group < 0)
+	/* a gid of the initial user namespace: ours mean others elsewhere */
+	if (group < 0 || !sc_priv_initial_userns())
 		return false;
 	if ((gid_t)group == getegid())
 		return true;
@@ -193,11 +194,15 @@ static bool in_hugetlb_shm_group(void)
  * counted on); need_shm_huge: and n huge pages are free. */
 static void need_shm_priv(void)
 {
-	if (!sc_priv_has_cap(SC_CAP_IPC_LOCK) && !in_hugetlb_shm_group())
-		SC_SKIP("shmget(SHM_HUGETLB) needs CAP_IPC_LOCK or "
-			"vm.hugetlb_shm_group's group: this process (uid %d) "
-			"has neither",
-			(int)geteuid());
+	/* can_do_hugetlb_shm asks capable(): the initial namespace's */
+	bool lock =
+	    sc_priv_has_cap(SC_CAP_IPC_LOCK) && sc_priv_initial_userns();
+	if (!lock && !in_hugetlb_shm_group())
+		SC_SKIP(
+		    "shmget(SHM_HUGETLB) needs CAP_IPC_LOCK (in the initial "
+		    "user namespace) or vm.hugetlb_shm_group's group: this "
+		    "process (uid %d) has neither",
+		    (int)geteuid());
 }
 
 static size_t need_shm_huge(long n)

@@ -929,11 +929,16 @@ SC_CASE(memfd_noexec_is_per_pid_namespace_and_cannot_be_lowered, EXT_MEMFD,
 			 "to make a pid namespace and set its "
 			 "vm.memfd_noexec");
 	/* proc_sys_permission: a /proc/sys file of the initial namespace
-	 * gives its owner's bits only to the initial namespace's root. */
+	 * gives its owner's bits only to the initial namespace's root (euid
+	 * 0 there; capabilities do not count). */
 	if (!sc_priv_initial_userns())
 		SC_SKIP("in a user namespace: /proc/sys/vm/memfd_noexec "
 			"belongs to the initial namespace's root, so no "
 			"process here may write it (EACCES)");
+	if (geteuid() != 0)
+		SC_SKIP("euid %d: only root (euid 0) may write "
+			"/proc/sys/vm/memfd_noexec, whatever the capabilities",
+			(int)geteuid());
 	sc_run(noexec_outer, &host);
 	long after = sc_sysctl_long("vm/memfd_noexec", -1);
 	if (after != host && host >= 0)

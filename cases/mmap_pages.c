@@ -43,7 +43,7 @@ SC_CASE(length_below_page_maps_whole_page, MMAP_PAGES, SC_POSIX,
 	/* Every byte of the page is there: write the last one, read it, in
 	 * a child, so that a page that is not usable fails the case with the
 	 * signal's name instead of crashing it. */
-	sc_run(write_read_last_byte, p);
+	sc_wait_ok(sc_spawn_crashing(write_read_last_byte, p));
 	/* mincore fails with ENOMEM on unmapped memory: the whole page is. */
 	unsigned char vec[1];
 	SC_CHECK_OK(mincore(p, page, vec));

@@ -458,7 +458,7 @@ SC_FS_CASE(every_prot_value_is_accepted_with_matching_access, MMAP_PROT,
 	int fd = sc_open_path(path, O_RDWR);
 	bool noexec = fs_noexec(fs);
 	struct prober pr;
-	SC_CHECK_OK(pipe(pr.pipe));
+	SC_CHECK_OK(pipe2(pr.pipe, O_CLOEXEC));
 	void *spot = anon(page, PROT_NONE); /* where MAP_FIXED maps */
 	static const int types[] = {MAP_PRIVATE, MAP_SHARED};
 	for (int prot = 0; prot <= (PROT_READ | PROT_WRITE | PROT_EXEC); prot++)

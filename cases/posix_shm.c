@@ -590,11 +590,15 @@ SC_CASE(creat_excl_race_has_exactly_one_winner, EXT_POSIX_SHM, SC_POSIX,
 		    "racers whose shm_open(O_CREAT|O_EXCL) succeeded (of 4)");
 }
 
+struct unlinker {
+	const char *name;
+	struct sc_priv_user u; /* not the object's owner */
+};
+
 static void unlink_as_other_user(void *arg)
 {
-	const char *name = arg;
-	struct sc_priv_user u;
-	sc_priv_target(&u);
+	const char *name = ((const struct unlinker *)arg)->name;
+	struct sc_priv_user u = ((const struct unlinker *)arg)->u;
 	sc_priv_drop(&u);
 	errno = 0;
 	int rv = shm_unlink(name);
@@ -618,14 +622,15 @@ SC_CASE(unlink_of_other_users_object_fails_with_eacces, EXT_POSIX_SHM, SC_POSIX,
 	struct stat dir;
 	if (stat("/dev/shm", &dir) != 0 || !(dir.st_mode & S_ISVTX))
 		SC_SKIP("/dev/shm is not a sticky directory here");
-	if (!sc_priv_can_switch())
-		SC_SKIP("CAP_SETUID and CAP_SETGID needed to run a child as "
-			"another user than the object's owner");
+	struct unlinker un;
+	sc_priv_other_user(&un.u, "the object's owner must be another user "
+				  "than the one that unlinks it");
 	const char *name = sc_shm_name();
+	un.name = name;
 	size_t len = sc_page_size();
 	int fd = new_object(name, len);
 	SC_CHECK_OK(fchmod(fd, 0666));
-	sc_run(unlink_as_other_user, (void *)name);
+	sc_run(unlink_as_other_user, &un);
 	int again = must_open(name, O_RDONLY, 0);
 	struct stat a, b;
 	SC_CHECK_OK(fstat(fd, &a));
