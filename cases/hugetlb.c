@@ -195,8 +195,7 @@ static bool in_hugetlb_shm_group(void)
 static void need_shm_priv(void)
 {
 	/* can_do_hugetlb_shm asks capable(): the initial namespace's */
-	bool lock =
-	    sc_priv_has_cap(SC_CAP_IPC_LOCK) && sc_priv_initial_userns();
+	bool lock = sc_priv_capable(SC_CAP_IPC_LOCK);
 	if (!lock && !in_hugetlb_shm_group())
 		SC_SKIP(
 		    "shmget(SHM_HUGETLB) needs CAP_IPC_LOCK (in the initial "

@@ -83,12 +83,18 @@ static void add_future_write(int fd)
 		 (unsigned)get_seals(fd));
 }
 
+/* "/proc/self/fd/N" for fd, in path[64]. */
+static char *proc_fd_path(char *path, int fd)
+{
+	snprintf(path, 64, "/proc/self/fd/%d", fd);
+	return path;
+}
+
 /* fd reopened through /proc/self/fd/N: a new open file description. */
 static int reopen(int fd, int flags)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	return sc_open_path(path, flags);
+	return sc_open_path(proc_fd_path(path, fd), flags);
 }
 
 /* Detects: a memfd that is not a new empty file, or whose /proc/self/fd
@@ -100,8 +106,7 @@ SC_CASE(new_memfd_is_empty_and_shows_its_name, EXT_MEMFD, SC_LINUX,
 	int fd = new_memfd("sc-name", MFD_CLOEXEC);
 	SC_CHECK_EQ(sc_file_size(fd), 0, "st_size of a new memfd");
 	char path[64], link[PATH_MAX];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(path, link, sizeof link - 1);
+	ssize_t n = readlink(proc_fd_path(path, fd), link, sizeof link - 1);
 	SC_CHECK_OK(n);
 	link[n] = '\0';
 	SC_CHECK(strcmp(link, "/memfd:sc-name (deleted)") == 0,
@@ -728,9 +733,8 @@ SC_CASE(seal_shrink_refuses_open_with_o_trunc, EXT_MEMFD, SC_LINUX,
 	int fd = sealable(page);
 	add_seals(fd, F_SEAL_SHRINK);
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	errno = 0;
-	int t = open(path, O_RDWR | O_TRUNC | O_CLOEXEC);
+	int t = open(proc_fd_path(path, fd), O_RDWR | O_TRUNC | O_CLOEXEC);
 	int err = errno;
 	if (t >= 0)
 		close(t);

@@ -203,8 +203,7 @@ SC_CASE(fixed_at_page_zero_succeeds_where_allowed, MAP_FIXED, SC_LINUX,
 	long min = mmap_min_addr();
 	/* The kernel asks capable(CAP_SYS_RAWIO): the initial user
 	 * namespace's, not a container's own. */
-	bool rawio =
-	    sc_priv_has_cap(SC_CAP_SYS_RAWIO) && sc_priv_initial_userns();
+	bool rawio = sc_priv_capable(SC_CAP_SYS_RAWIO);
 	if (min > 0 && !rawio)
 		SC_SKIP("vm.mmap_min_addr is %ld and CAP_SYS_RAWIO is not "
 			"effective in the initial user namespace: page 0 is "

@@ -83,6 +83,11 @@ bool sc_priv_gid_mapped(gid_t gid)
 	return sc_priv_id_mapped("/proc/self/gid_map", gid);
 }
 
+bool sc_priv_capable(int cap)
+{
+	return sc_priv_has_cap(cap) && sc_priv_initial_userns();
+}
+
 bool sc_priv_initial_userns(void)
 {
 	FILE *f = fopen("/proc/self/uid_map", "re");

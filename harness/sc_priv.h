@@ -85,6 +85,9 @@ bool sc_priv_gid_mapped(gid_t gid);
  * capable() (CAP_SYS_RAWIO for page 0) or where a file belongs to the
  * initial namespace's root (/proc/sys). */
 bool sc_priv_initial_userns(void);
+/* cap is effective and counts where the kernel asks capable(): in the
+ * initial user namespace only. */
+bool sc_priv_capable(int cap);
 
 /* Cleanup as a segment's creator: sc_rmid_as_creator (sc_core.h). */
 

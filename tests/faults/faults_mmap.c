@@ -396,9 +396,8 @@ int munmap(void *addr, size_t len)
 	if (fm_fault == F_none)
 		return fm_real.munmap(addr, len);
 	int x;
-	if (fm_x_munmap(&x, addr, len) || fm_c3_munmap(&x, addr, len))
-		return x;
-	if (fm_y_munmap(&x, addr, len))
+	if (fm_x_munmap(&x, addr, len) || fm_c3_munmap(&x, addr, len) ||
+	    fm_y_munmap(&x, addr, len))
 		return x;
 	if (fm_fault == F_munmap_partial_page_kept && len % fm_page()) {
 		len -= len % fm_page();
